@@ -1,0 +1,1 @@
+"""jalon: an open REST API for the insertion par l'activité économique (IAE)."""

@@ -1,0 +1,138 @@
+"""The ``jalon`` command: serve, migrate, keys, openapi."""
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.settings import Settings, load_settings
+
+DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="jalon", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate the database, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--demo", action="store_true", help="also create a demo admin key and print it"
+    )
+
+    commands.add_parser("migrate", help="bring the database schema to the latest revision")
+
+    keys = commands.add_parser("keys", help="manage API keys")
+    key_commands = keys.add_subparsers(dest="key_command", required=True)
+    create = key_commands.add_parser("create", help="create a key and print its secret once")
+    create.add_argument(
+        "--role", required=True, choices=["admin", "structure", "company", "network"]
+    )
+    create.add_argument("--name", default="created from the command line")
+    create.add_argument("--scopes", default="read,write", help="comma-separated: read,write")
+    create.add_argument("--structure-id")
+    create.add_argument("--company-id")
+    create.add_argument("--network-id")
+
+    openapi = commands.add_parser("openapi", help="write the OpenAPI document")
+    openapi.add_argument("--output", type=Path, default=DEFAULT_OPENAPI_PATH)
+
+    args = parser.parse_args(argv)
+    if args.command == "openapi":
+        return write_openapi(args.output)
+    settings = load_settings()
+    if args.command == "migrate":
+        migrate(settings)
+        return 0
+    if args.command == "keys":
+        return create_key_command(settings, args)
+    return serve_command(settings, args)
+
+
+def write_openapi(output: Path) -> int:
+    from app.main import create_app, openapi_document
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(openapi_document(create_app()))
+    print(f"wrote {output}")
+    return 0
+
+
+def migrate(settings: Settings) -> str:
+    """Starts the embedded server when needed, migrates, and returns the database URL."""
+    from app.db import database_url
+    from app.migrate import upgrade_to_head
+
+    url = asyncio.run(database_url(settings))
+    upgrade_to_head(url)
+    return url
+
+
+def create_key_command(settings: Settings, args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from app.keys.schemas import KeyCreate
+    from app.keys.service import issue_in
+
+    url = migrate(settings)
+    try:
+        values = KeyCreate(
+            name=args.name,
+            role=args.role,
+            scopes=[scope for scope in args.scopes.split(",") if scope],
+            structure_id=args.structure_id,
+            company_id=args.company_id,
+            network_id=args.network_id,
+        )
+    except ValidationError as error:
+        print(f"jalon keys create: {error.errors()[0]['msg']}", file=sys.stderr)
+        return 2
+    created = asyncio.run(issue_in(url, values))
+    print(f"created {created.role.value} key {created.id}; its secret, shown once:")
+    print(created.secret)
+    return 0
+
+
+def serve_command(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.embedded import EmbeddedPostgres
+
+    embedded = EmbeddedPostgres(settings.data_dir) if settings.database_url is None else None
+    embedded_was_running = embedded is not None and embedded.is_running()
+    url = migrate(settings)
+    if args.demo:
+        from app.keys.schemas import KeyCreate
+        from app.keys.service import issue_in
+
+        demo = asyncio.run(
+            issue_in(url, KeyCreate(name="demo admin", role="admin", scopes=["read", "write"]))
+        )
+        print(f"demo admin key (shown once): {demo.secret}", flush=True)
+    # the workers must agree on the URL (not start servers of their own) and on the
+    # cursor-signing secret
+    os.environ["JALON_DATABASE_URL"] = url
+    os.environ.setdefault("JALON_SECRET_KEY", settings.secret_key.get_secret_value())
+    try:
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            access_log=False,
+            proxy_headers=False,
+            timeout_graceful_shutdown=30,
+        )
+    finally:
+        if embedded is not None and not embedded_was_running:
+            embedded.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

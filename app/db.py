@@ -1,0 +1,106 @@
+"""Declarative base, engine and the one-transaction-per-request session."""
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar
+
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+from app.embedded import EmbeddedPostgres, ensure_database
+from app.settings import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s__%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s__%(constraint_name)s",
+    "fk": "fk_%(table_name)s__%(column_0_N_name)s__%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: DateTime(timezone=True)}
+
+
+uuid_pk = Annotated[uuid.UUID, mapped_column(primary_key=True, default=uuid.uuid4)]
+created_at = Annotated[dt.datetime, mapped_column(server_default=func.now())]
+
+
+EMBEDDED_DATABASE = "jalon"
+
+
+async def database_url(settings: Settings) -> str:
+    """The server of JALON_DATABASE_URL, or the embedded one, started if need be."""
+    if settings.sqlalchemy_url is not None:
+        return settings.sqlalchemy_url
+    server = EmbeddedPostgres(settings.data_dir)
+    await asyncio.to_thread(server.ensure_running)
+    await ensure_database(server, EMBEDDED_DATABASE)
+    return server.url(EMBEDDED_DATABASE)
+
+
+def create_engine(url: str, settings: Settings) -> AsyncEngine:
+    """A fixed pool that fails fast: a request waits at most pool_timeout for a
+    connection and connect_timeout for PostgreSQL to answer, then gets a 503."""
+    return create_async_engine(
+        url,
+        pool_size=settings.pool_size,
+        max_overflow=0,
+        pool_timeout=settings.pool_timeout_seconds,
+        pool_recycle=3600,
+        connect_args={
+            "timeout": settings.connect_timeout_seconds,
+            "command_timeout": settings.statement_timeout_ms / 1000 + 1,
+            "server_settings": {
+                "statement_timeout": str(settings.statement_timeout_ms),
+                "application_name": "jalon",
+            },
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Database:
+    """What the app talks to PostgreSQL through; made in the lifespan, kept on app.state."""
+
+    sessions: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def from_engine(cls, engine: AsyncEngine) -> "Database":
+        return cls(async_sessionmaker(engine, expire_on_commit=False))
+
+    @classmethod
+    def bound_to(cls, connection: AsyncConnection) -> "Database":
+        """Sessions that nest in an outer transaction (tests roll it back)."""
+        sessions = async_sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        return cls(sessions)
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+async def transaction(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed when the route returns, before the
+    response is sent; rolled back when anything raises."""
+    async with get_database(request).sessions() as session, session.begin():
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(transaction, scope="function")]

@@ -1,0 +1,289 @@
+"""Every error the API returns, rendered as RFC 9457 ``application/problem+json``.
+
+Domain code raises a :class:`Problem` subclass; framework and database errors are
+translated here, so no route writes an error response by hand.
+"""
+
+import logging
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import asyncpg
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://jalon.dev/problems/"
+PROBLEM_SCHEMA_REF = "#/components/schemas/ProblemDocument"
+
+logger = logging.getLogger("jalon.errors")
+
+
+class FieldProblem(BaseModel):
+    pointer: str = Field(description="JSON pointer to the offending value, e.g. /body/siret")
+    detail: str
+
+
+class ProblemDocument(BaseModel):
+    """RFC 9457 problem details."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "https://jalon.dev/problems/not-found",
+                    "title": "Not found",
+                    "status": 404,
+                    "detail": "no API key with this id",
+                    "instance": "/v1/keys/0b9f3c1e-6a4c-4b6a-9a53-5d2f8f0c1a2b",
+                    "request_id": "6f1c2a9e0d8b4c37a1f2e3d4c5b6a798",
+                }
+            ]
+        }
+    )
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+class Problem(Exception):
+    """A domain error that carries its HTTP status and problem type."""
+
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal-error"
+    title: ClassVar[str] = "Internal server error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        errors: Sequence[FieldProblem] = (),
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.headers = headers or {}
+        self.errors = list(errors)
+        self.extra = extra or {}
+
+
+class BadRequest(Problem):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(Problem):
+    status, slug, title = 401, "unauthorized", "Unauthorized"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="jalon"'})
+
+
+class Forbidden(Problem):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(Problem):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class MethodNotAllowed(Problem):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
+class Conflict(Problem):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PayloadTooLarge(Problem):
+    status, slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class UnsupportedMediaType(Problem):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class ValidationFailed(Problem):
+    status, slug, title = 422, "validation-failed", "Validation failed"
+
+
+class TooManyRequests(Problem):
+    status, slug, title = 429, "too-many-requests", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)})
+
+
+class InternalError(Problem):
+    pass
+
+
+class ServiceUnavailable(Problem):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after_seconds)})
+
+
+_STATUS_PROBLEMS: dict[int, type[Problem]] = {
+    cls.status: cls
+    for cls in (
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        ValidationFailed,
+        TooManyRequests,
+        InternalError,
+        ServiceUnavailable,
+    )
+}
+
+
+def problem_response(problem: Problem, *, instance: str, request_id: str | None) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + problem.slug,
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail or problem.title,
+        "instance": instance,
+        "request_id": request_id,
+    }
+    if problem.errors:
+        body["errors"] = [error.model_dump() for error in problem.errors]
+    body.update(problem.extra)
+    return Response(
+        orjson.dumps(body),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=problem.headers,
+    )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry documenting the problems a route can return."""
+    return {
+        status: {
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+            "description": _STATUS_PROBLEMS[status].title,
+        }
+        for status in statuses
+    }
+
+
+def problem_schemas() -> dict[str, Any]:
+    """The component schemas that :func:`problem_responses` refers to."""
+    schema = ProblemDocument.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {**schema.pop("$defs", {}), "ProblemDocument": schema}
+
+
+def json_pointer(location: Sequence[int | str]) -> str:
+    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in location)
+    return "/" + "/".join(escaped)
+
+
+def from_validation_error(error: RequestValidationError) -> Problem:
+    problems = error.errors()
+    if any(item.get("type") == "json_invalid" for item in problems):
+        return BadRequest("the request body is not valid JSON")
+    fields = [
+        FieldProblem(pointer=json_pointer(item["loc"]), detail=str(item["msg"]))
+        for item in problems
+    ]
+    return ValidationFailed("the request has invalid fields", errors=fields)
+
+
+def from_http_exception(error: StarletteHTTPException) -> Problem:
+    problem_class = _STATUS_PROBLEMS.get(error.status_code, InternalError)
+    headers = dict(error.headers or {})
+    if error.status_code == 404:
+        return NotFound("no such resource", headers=headers)
+    if error.status_code == 405:
+        return MethodNotAllowed("this method is not allowed on this resource", headers=headers)
+    return problem_class(str(error.detail), headers=headers)
+
+
+def from_database_error(error: DBAPIError | PoolTimeoutError, retry_after: int) -> Problem | None:
+    """Translate what PostgreSQL says into a problem; None when it is a bug of ours."""
+    if isinstance(error, PoolTimeoutError):
+        return ServiceUnavailable("the database is busy", retry_after_seconds=retry_after)
+    if isinstance(error, IntegrityError):
+        return Conflict(_integrity_detail(error))
+    original = getattr(error.orig, "__cause__", None) or error.orig
+    if isinstance(original, asyncpg.QueryCanceledError):
+        return ServiceUnavailable("the query took too long", retry_after_seconds=retry_after)
+    if error.connection_invalidated or isinstance(error, OperationalError | InterfaceError):
+        return ServiceUnavailable("the database is unreachable", retry_after_seconds=retry_after)
+    if isinstance(original, OSError | asyncpg.PostgresConnectionError):
+        return ServiceUnavailable("the database is unreachable", retry_after_seconds=retry_after)
+    return None
+
+
+def _integrity_detail(error: IntegrityError) -> str:
+    original = getattr(error.orig, "__cause__", None)
+    constraint = getattr(original, "constraint_name", None)
+    if isinstance(original, asyncpg.UniqueViolationError):
+        return f"a record with the same unique value exists ({constraint})"
+    if isinstance(original, asyncpg.ForeignKeyViolationError):
+        return f"a referenced record does not exist, or is still referenced ({constraint})"
+    return f"the change breaks a database constraint ({constraint})"
+
+
+def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
+    def respond(request: Request, problem: Problem) -> Response:
+        request_id = getattr(request.state, "request_id", None)
+        return problem_response(problem, instance=request.url.path, request_id=request_id)
+
+    async def on_problem(request: Request, error: Exception) -> Response:
+        assert isinstance(error, Problem)
+        return respond(request, error)
+
+    async def on_validation(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        return respond(request, from_validation_error(error))
+
+    async def on_http(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        return respond(request, from_http_exception(error))
+
+    async def on_database(request: Request, error: Exception) -> Response:
+        assert isinstance(error, DBAPIError | PoolTimeoutError)
+        problem = from_database_error(error, retry_after_seconds)
+        if problem is None:
+            raise error  # a bug of ours: the request middleware answers 500
+        if problem.status == 503:
+            logger.warning("database unavailable", extra={"error": type(error).__name__})
+        return respond(request, problem)
+
+    async def on_connection_error(request: Request, error: Exception) -> Response:
+        # raised bare by the driver when PostgreSQL cannot be reached at all
+        logger.warning("database unreachable", extra={"error": type(error).__name__})
+        return respond(
+            request,
+            ServiceUnavailable(
+                "the database is unreachable", retry_after_seconds=retry_after_seconds
+            ),
+        )
+
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(OSError, on_connection_error)
+    app.add_exception_handler(asyncpg.PostgresConnectionError, on_connection_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(DBAPIError, on_database)
+    app.add_exception_handler(PoolTimeoutError, on_database)

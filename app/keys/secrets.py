@@ -1,0 +1,21 @@
+"""API key secrets: 256 random bits, shown once, kept as a SHA-256 digest."""
+
+import hashlib
+import secrets
+
+SECRET_PREFIX = "jalon_"
+_RANDOM_BYTES = 32
+_DISPLAY_PREFIX_LENGTH = len(SECRET_PREFIX) + 6
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + secrets.token_urlsafe(_RANDOM_BYTES)
+
+
+def digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def display_prefix(secret: str) -> str:
+    """The first characters, enough for a person to tell keys apart in a list."""
+    return secret[:_DISPLAY_PREFIX_LENGTH]

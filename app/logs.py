@@ -1,0 +1,60 @@
+"""Log configuration: one JSON object per line, or plain text for a terminal.
+
+Only the fields passed explicitly in ``extra`` are written; nothing logs request
+bodies, query strings or personal data.
+"""
+
+import logging
+import sys
+from typing import Any
+
+import orjson
+
+from app.settings import LogFormat
+
+_STANDARD_ATTRIBUTES = frozenset(
+    logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys() | {"message", "asctime"}
+)
+
+
+def extra_fields(record: logging.LogRecord) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in record.__dict__.items()
+        if key not in _STANDARD_ATTRIBUTES and not key.startswith("_")
+    }
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            **extra_fields(record),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry, default=str).decode()
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = " ".join(f"{key}={value}" for key, value in extra_fields(record).items())
+        return f"{super().format(record)} {fields}".rstrip()
+
+
+def configure_logging(log_format: LogFormat, level: str) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    if log_format is LogFormat.json:
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(TextFormatter())
+    jalon = logging.getLogger("jalon")
+    jalon.handlers[:] = [handler]
+    jalon.setLevel(level)
+    jalon.propagate = False

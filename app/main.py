@@ -1,0 +1,123 @@
+"""The application factory: settings in, a FastAPI app out; nothing else happens here."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
+from prometheus_client import CollectorRegistry
+
+from app import health
+from app.auth import KeyCache
+from app.db import Database, create_engine, database_url
+from app.errors import install_error_handlers, problem_schemas
+from app.keys import router as keys
+from app.logs import configure_logging
+from app.middleware import BodyGuardMiddleware, HttpMetrics, RequestContextMiddleware
+from app.migrate import head_revision
+from app.pagination import CursorCodec
+from app.settings import Settings, load_settings
+
+VERSION = "0.1.0"
+DESCRIPTION = """
+jalon is an open REST API for the French *insertion par l'activité économique* (IAE).
+
+Structures d'insertion (SIAE) post parcours, contracts and hours from their HRIS;
+client companies post missions and purchases from their ERP; networks, companies and
+structures read the same indicators computed from those records.
+
+**Authentication**: every `/v1` call carries an API key, `Authorization: Bearer <key>`.
+Keys have a role (`admin`, `structure`, `company`, `network`) and scopes (`read`, `write`).
+
+**Errors** are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) `application/problem+json`
+documents; quote their `request_id` (also in the `X-Request-ID` header) when asking for help.
+
+**Lists** are paginated by cursor: `?limit=1..500`, then `?cursor=<next_cursor>` until
+`next_cursor` is null.
+"""
+
+TAGS = [
+    {"name": "keys", "description": "API keys and the caller's identity"},
+    {"name": "operations", "description": "Health, readiness and metrics"},
+]
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operation ids: the route function's name, which connectors rely on."""
+    return route.name
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """``database`` is for tests, which bind the app to a transaction they roll back."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_format, settings.log_level)
+        if database is not None:
+            yield
+            return
+        engine = create_engine(await database_url(settings), settings)
+        app.state.database = Database.from_engine(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app: FastAPI = FastAPIOffline(
+        title="jalon",
+        version=VERSION,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        favicon_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.schema_head = head_revision()
+    app.state.key_cache = KeyCache(settings.key_cache_ttl_seconds, settings.key_cache_size)
+    app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value().encode())
+    app.state.metrics_registry = CollectorRegistry()
+
+    app.openapi = lambda: contract(app)  # type: ignore[method-assign]
+    install_error_handlers(app, settings.retry_after_seconds)
+    app.include_router(health.router)
+    app.include_router(keys.router)
+
+    app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
+    return app
+
+
+def contract(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, plus the problem schemas that error responses refer to."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        document.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+        app.openapi_schema = document
+    return app.openapi_schema
+
+
+def openapi_document(app: FastAPI) -> bytes:
+    """The contract as committed in openapi/openapi.json."""
+    return orjson.dumps(app.openapi(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"

@@ -1,0 +1,61 @@
+"""Reference data: territories and the dated parameters that published texts set.
+
+Amounts and hours are rows, never constants: an arrêté adds a row with its
+in-force date.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+from app.reference.enums import StructureKind
+
+structure_kind = Enum(
+    StructureKind,
+    name="structure_kind",
+    native_enum=False,
+    length=8,
+    create_constraint=True,
+    values_callable=lambda kinds: [kind.value for kind in kinds],
+)
+
+
+class Region(Base):
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    overseas: Mapped[bool]
+
+
+class Departement(Base):
+    __tablename__ = "departements"
+
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+
+
+class AideAuPosteRate(Base):
+    """Socle of the aide au poste per ETP and year, by structure kind, from a date on."""
+
+    __tablename__ = "aide_au_poste_rates"
+    __table_args__ = (CheckConstraint("amount_per_etp > 0", name="amount_positive"),)
+
+    kind: Mapped[StructureKind] = mapped_column(structure_kind, primary_key=True)
+    in_force_from: Mapped[dt.date] = mapped_column(primary_key=True)
+    amount_per_etp: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+
+class ReferenceHours(Base):
+    """Annual hours of a full-time post, the divisor that turns hours into ETP."""
+
+    __tablename__ = "reference_hours"
+    __table_args__ = (CheckConstraint("annual_hours > 0", name="annual_hours_positive"),)
+
+    kind: Mapped[StructureKind] = mapped_column(structure_kind, primary_key=True)
+    in_force_from: Mapped[dt.date] = mapped_column(primary_key=True)
+    annual_hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))

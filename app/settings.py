@@ -1,0 +1,98 @@
+"""Runtime configuration, read from ``JALON_*`` environment variables.
+
+A wrong value stops the process at start with a message naming the variable
+(see :func:`load_settings`), never later at the first request.
+"""
+
+import os
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class LogFormat(StrEnum):
+    json = "json"
+    text = "text"
+
+
+def default_data_dir() -> Path:
+    """Where the embedded PostgreSQL keeps its files when ``JALON_DATA_DIR`` is unset.
+
+    As root the embedded server runs as a system user that must traverse every parent
+    folder of its data folder; a folder under ``/root`` would have to be opened up, so
+    root gets a world-traversable place instead.
+    """
+    if os.geteuid() == 0:
+        return Path("/var/tmp/jalon")
+    return Path(".jalon")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JALON_", extra="ignore", frozen=True)
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL server URL; unset starts an embedded PostgreSQL in data_dir.",
+    )
+    data_dir: Path = Field(default_factory=default_data_dir)
+    pool_size: int = Field(default=5, ge=1, le=200)
+    pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    statement_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    log_format: LogFormat = LogFormat.json
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    key_cache_ttl_seconds: float = Field(default=30.0, ge=0, le=3600)
+    key_cache_size: int = Field(default=10_000, ge=1)
+    secret_key: SecretStr = Field(
+        default_factory=lambda: SecretStr(secrets.token_urlsafe(32)),
+        description="Signs pagination cursors; set it when several processes serve jalon.",
+    )
+    retry_after_seconds: int = Field(default=5, ge=1, le=3600)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def require_postgresql_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        scheme, separator, rest = value.partition("://")
+        if scheme not in {"postgresql", "postgresql+asyncpg", "postgres"} or not separator:
+            raise ValueError("use a postgresql:// or postgresql+asyncpg:// URL")
+        if not rest.partition("/")[2].partition("?")[0]:
+            raise ValueError("the URL must name a database: postgresql://user@host/dbname")
+        return value
+
+    @cached_property
+    def sqlalchemy_url(self) -> str | None:
+        """The server URL with the asyncpg driver, or None for the embedded server."""
+        if self.database_url is None:
+            return None
+        return "postgresql+asyncpg://" + self.database_url.partition("://")[2]
+
+
+class SettingsError(SystemExit):
+    """Raised at start when the environment holds a wrong value."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"])
+            lines.append(f"JALON_{field.upper()}: {problem['msg']}")
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None

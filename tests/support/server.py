@@ -1,0 +1,75 @@
+"""A real jalon process on loopback, for the tests that need one."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    base_url: str
+    output: Path
+    admin_secret: str
+
+
+@contextmanager
+def jalon_server(database_url: str, **env: str) -> Iterator[RunningServer]:
+    """Runs ``jalon serve --demo`` against ``database_url`` until the block ends."""
+    port = free_port()
+    output = Path(tempfile.mkstemp(prefix="jalon-server-", suffix=".log")[1])
+    environment = {**os.environ, "JALON_DATABASE_URL": database_url, **env}
+    with output.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--demo", "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base_url, process, output)
+        secret = re.search(r"jalon_[A-Za-z0-9_-]{43}", output.read_text())
+        assert secret, output.read_text()
+        yield RunningServer(base_url, output, secret.group(0))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_until_ready(base_url: str, process: subprocess.Popen[bytes], output: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"jalon exited with {process.returncode}:\n{output.read_text()}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"jalon did not become ready:\n{output.read_text()}")

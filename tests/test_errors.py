@@ -1,0 +1,94 @@
+import logging
+import uuid
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from app.db import SessionDep
+from app.errors import (
+    PROBLEM_MEDIA_TYPE,
+    Problem,
+    ServiceUnavailable,
+    TooManyRequests,
+    json_pointer,
+    problem_response,
+)
+
+
+def test_json_pointer_escapes_slashes_and_tildes() -> None:
+    assert json_pointer(["body", "items", 3, "a/b~c"]) == "/body/items/3/a~1b~0c"
+
+
+@pytest.mark.parametrize(
+    ("problem", "status", "retry_after"),
+    [
+        (TooManyRequests("slow down", retry_after_seconds=7), 429, "7"),
+        (ServiceUnavailable("database down", retry_after_seconds=5), 503, "5"),
+    ],
+)
+def test_retryable_problems_say_when_to_retry(
+    problem: Problem, status: int, retry_after: str
+) -> None:
+    response = problem_response(problem, instance="/v1/x", request_id="abc")
+    assert response.status_code == status
+    assert response.headers["retry-after"] == retry_after
+    assert response.media_type == PROBLEM_MEDIA_TYPE
+
+
+@pytest.fixture
+def failing_app(app: FastAPI) -> FastAPI:
+    @app.post("/test/conflict")
+    async def conflict(session: SessionDep) -> None:
+        digest = b"\x01" * 32
+        for _ in range(2):
+            await session.execute(
+                text(
+                    "INSERT INTO api_keys (id, name, role, scopes, digest, prefix)"
+                    " VALUES (:id, 'dup', 'admin', ARRAY['read'], :digest, 'jalon_')"
+                ),
+                {"id": uuid.uuid4(), "digest": digest},
+            )
+
+    @app.get("/test/bug")
+    async def bug() -> None:
+        raise RuntimeError("secret internals: Jeanne Martin, born 1970-01-01")
+
+    @app.get("/test/timeout")
+    async def slow(session: SessionDep) -> None:
+        await session.execute(text("SET LOCAL statement_timeout = '50ms'"))
+        await session.execute(text("SELECT pg_sleep(1)"))
+
+    return app
+
+
+async def test_integrity_error_is_409_problem(
+    failing_app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    response = await client.post("/test/conflict")
+    assert response.status_code == 409
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    assert "uq_api_keys__digest" in response.json()["detail"]
+
+
+async def test_unexpected_error_is_500_with_request_id_and_no_internals(
+    failing_app: FastAPI, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="jalon.errors"):
+        response = await client.get("/test/bug", headers={"X-Request-ID": "req-42"})
+    assert response.status_code == 500
+    body = response.json()
+    assert body["request_id"] == "req-42" == response.headers["x-request-id"]
+    assert "Jeanne" not in response.text
+    assert "Traceback" not in response.text
+    assert any(record.request_id == "req-42" for record in caplog.records)  # type: ignore[attr-defined]
+
+
+async def test_statement_timeout_is_503_with_retry_after(
+    failing_app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    response = await client.get("/test/timeout")
+    assert response.status_code == 503
+    assert response.headers["retry-after"].isdigit()
+    assert response.json()["type"].endswith("/service-unavailable")

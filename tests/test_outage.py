@@ -1,0 +1,70 @@
+"""PostgreSQL stopped under a running jalon: 503 problems within 5 s, then service
+again once it is back, without restarting jalon. On a server this test owns."""
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.embedded import EmbeddedPostgres, ensure_database
+from tests.support.databases import embedded_data_dir
+from tests.support.keys import bearer
+from tests.support.server import RunningServer, jalon_server
+
+
+@pytest.fixture(scope="module")
+def own_postgres() -> Iterator[EmbeddedPostgres]:
+    parent = embedded_data_dir().absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="jalon-outage-", dir=parent)))
+    server.ensure_running()
+    asyncio.run(ensure_database(server, "jalon"))
+    try:
+        yield server
+    finally:
+        server.stop(mode="immediate")
+
+
+@pytest.fixture(scope="module")
+def jalon(own_postgres: EmbeddedPostgres) -> Iterator[RunningServer]:
+    with jalon_server(own_postgres.url("jalon"), JALON_RETRY_AFTER_SECONDS="2") as server:
+        yield server
+
+
+def get_keys(server: RunningServer) -> tuple[httpx.Response, float]:
+    started = time.monotonic()
+    response = httpx.get(
+        f"{server.base_url}/v1/keys", headers=bearer(server.admin_secret), timeout=30
+    )
+    return response, time.monotonic() - started
+
+
+def test_database_outage_gives_503_fast_and_recovers_by_itself(
+    own_postgres: EmbeddedPostgres, jalon: RunningServer
+) -> None:
+    assert get_keys(jalon)[0].status_code == 200
+
+    own_postgres.stop(mode="immediate")
+    for _ in range(3):
+        response, elapsed = get_keys(jalon)
+        assert response.status_code == 503, response.text
+        assert elapsed < 5
+        assert response.headers["retry-after"] == "2"
+        assert response.headers["content-type"] == "application/problem+json"
+    ready, _ = httpx.get(f"{jalon.base_url}/readyz", timeout=30), None
+    assert ready.status_code == 503
+
+    own_postgres.ensure_running()
+    deadline = time.monotonic() + 10
+    statuses = []
+    while time.monotonic() < deadline:
+        response, _ = get_keys(jalon)
+        statuses.append(response.status_code)
+        if response.status_code == 200:
+            break
+        time.sleep(0.2)
+    assert statuses[-1] == 200, statuses
