@@ -4,9 +4,13 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+from app.db import EMBEDDED_DATABASE
+from app.embedded import EmbeddedPostgres, ensure_database
+from app.migrate import upgrade_to_head
 from app.settings import Settings, load_settings
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
@@ -45,12 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "openapi":
         return write_openapi(args.output)
     settings = load_settings()
-    if args.command == "migrate":
-        migrate(settings)
-        return 0
-    if args.command == "keys":
-        return create_key_command(settings, args)
-    return serve_command(settings, args)
+    with database(settings) as url:
+        upgrade_to_head(url)
+        if args.command == "keys":
+            return create_key_command(url, args)
+        if args.command == "serve":
+            return serve_command(url, settings, args)
+    return 0
 
 
 def write_openapi(output: Path) -> int:
@@ -62,23 +67,28 @@ def write_openapi(output: Path) -> int:
     return 0
 
 
-def migrate(settings: Settings) -> str:
-    """Starts the embedded server when needed, migrates, and returns the database URL."""
-    from app.db import database_url
-    from app.migrate import upgrade_to_head
+@contextmanager
+def database(settings: Settings) -> Iterator[str]:
+    """The database URL; an embedded server that this command started stops with it."""
+    if settings.sqlalchemy_url is not None:
+        yield settings.sqlalchemy_url
+        return
+    server = EmbeddedPostgres(settings.data_dir)
+    started = server.ensure_running()
+    try:
+        asyncio.run(ensure_database(server, EMBEDDED_DATABASE))
+        yield server.url(EMBEDDED_DATABASE)
+    finally:
+        if started:
+            server.stop()
 
-    url = asyncio.run(database_url(settings))
-    upgrade_to_head(url)
-    return url
 
-
-def create_key_command(settings: Settings, args: argparse.Namespace) -> int:
+def create_key_command(url: str, args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from app.keys.schemas import KeyCreate
     from app.keys.service import issue_in
 
-    url = migrate(settings)
     try:
         values = KeyCreate(
             name=args.name,
@@ -97,14 +107,9 @@ def create_key_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def serve_command(settings: Settings, args: argparse.Namespace) -> int:
+def serve_command(url: str, settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.embedded import EmbeddedPostgres
-
-    embedded = EmbeddedPostgres(settings.data_dir) if settings.database_url is None else None
-    embedded_was_running = embedded is not None and embedded.is_running()
-    url = migrate(settings)
     if args.demo:
         from app.keys.schemas import KeyCreate
         from app.keys.service import issue_in
@@ -117,20 +122,16 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
     # cursor-signing secret
     os.environ["JALON_DATABASE_URL"] = url
     os.environ.setdefault("JALON_SECRET_KEY", settings.secret_key.get_secret_value())
-    try:
-        uvicorn.run(
-            "app.main:create_app",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            access_log=False,
-            proxy_headers=False,
-            timeout_graceful_shutdown=30,
-        )
-    finally:
-        if embedded is not None and not embedded_was_running:
-            embedded.stop()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=30,
+    )
     return 0
 
 

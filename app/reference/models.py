@@ -39,23 +39,26 @@ class Departement(Base):
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
 
 
-class AideAuPosteRate(Base):
-    """Socle of the aide au poste per ETP and year, by structure kind, from a date on."""
+class ByKindFromDate:
+    """A parameter per structure kind, in force from its date until the next row's."""
+
+    kind: Mapped[StructureKind] = mapped_column(structure_kind, primary_key=True)
+    in_force_from: Mapped[dt.date] = mapped_column(primary_key=True)
+
+
+class AideAuPosteRate(ByKindFromDate, Base):
+    """Socle of the aide au poste per ETP and year."""
 
     __tablename__ = "aide_au_poste_rates"
     __table_args__ = (CheckConstraint("amount_per_etp > 0", name="amount_positive"),)
 
-    kind: Mapped[StructureKind] = mapped_column(structure_kind, primary_key=True)
-    in_force_from: Mapped[dt.date] = mapped_column(primary_key=True)
     amount_per_etp: Mapped[Decimal] = mapped_column(Numeric(12, 2))
 
 
-class ReferenceHours(Base):
+class ReferenceHours(ByKindFromDate, Base):
     """Annual hours of a full-time post, the divisor that turns hours into ETP."""
 
     __tablename__ = "reference_hours"
     __table_args__ = (CheckConstraint("annual_hours > 0", name="annual_hours_positive"),)
 
-    kind: Mapped[StructureKind] = mapped_column(structure_kind, primary_key=True)
-    in_force_from: Mapped[dt.date] = mapped_column(primary_key=True)
     annual_hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))

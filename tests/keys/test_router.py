@@ -2,6 +2,8 @@ import uuid
 
 import httpx
 import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.keys.models import Role, Scope
 from tests.support.keys import KeyMaker, bearer
@@ -197,3 +199,25 @@ async def test_limit_out_of_range_is_422(
     response = await client.get("/v1/keys", headers=admin_headers, params={"limit": limit})
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/query/limit"
+
+
+async def test_a_known_key_costs_no_database_round_trip(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], connection: AsyncConnection
+) -> None:
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(connection.sync_connection, "before_cursor_execute", record)
+    try:
+        await client.get("/healthz", headers=admin_headers)
+        await client.get("/v1/keys", headers=admin_headers)
+        first = len(statements)
+        await client.get("/v1/keys", headers=admin_headers)
+        second = len(statements) - first
+    finally:
+        event.remove(connection.sync_connection, "before_cursor_execute", record)
+    assert any("WHERE api_keys.digest =" in statement for statement in statements[:first])
+    assert second < first
+    assert not any("WHERE api_keys.digest =" in statement for statement in statements[first:])
