@@ -122,8 +122,11 @@ def serve_command(url: str, settings: Settings, args: argparse.Namespace) -> int
     # cursor-signing secret
     os.environ["JALON_DATABASE_URL"] = url
     os.environ.setdefault("JALON_SECRET_KEY", settings.secret_key.get_secret_value())
+    from app.logs import uvicorn_log_config
+
     uvicorn.run(
         "app.main:create_app",
+        log_config=uvicorn_log_config(settings.log_format, settings.log_level),
         factory=True,
         host=args.host,
         port=args.port,

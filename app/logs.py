@@ -13,7 +13,8 @@ import orjson
 from app.settings import LogFormat
 
 _STANDARD_ATTRIBUTES = frozenset(
-    logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys() | {"message", "asctime"}
+    logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys()
+    | {"message", "asctime", "color_message"}
 )
 
 
@@ -58,3 +59,24 @@ def configure_logging(log_format: LogFormat, level: str) -> None:
     jalon.handlers[:] = [handler]
     jalon.setLevel(level)
     jalon.propagate = False
+
+
+def uvicorn_log_config(log_format: LogFormat, level: str) -> dict[str, Any]:
+    """uvicorn's own lines (start, stop, errors) in the same format as jalon's."""
+    formatter = JsonFormatter if log_format is LogFormat.json else TextFormatter
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"jalon": {"()": f"{formatter.__module__}.{formatter.__qualname__}"}},
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "formatter": "jalon",
+                "stream": "ext://sys.stdout",
+            }
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["stdout"], "level": level, "propagate": False},
+            "uvicorn.access": {"handlers": [], "propagate": False},
+        },
+    }

@@ -82,7 +82,7 @@ class PageRequest:
         return None if self.cursor is None else self.codec.decode(list_name, self.cursor)
 
 
-def page_request(
+async def page_request(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")] = DEFAULT_LIMIT,
     cursor: Annotated[
