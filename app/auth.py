@@ -124,5 +124,7 @@ def require(*roles: Role, scope: Scope) -> Callable[..., Awaitable[Caller]]:
 
 
 AnyCaller = Annotated[Caller, Depends(authenticate)]
+Reader = Annotated[Caller, Depends(require(scope=Scope.read))]
+Writer = Annotated[Caller, Depends(require(scope=Scope.write))]
 AdminReader = Annotated[Caller, Depends(require(Role.admin, scope=Scope.read))]
 AdminWriter = Annotated[Caller, Depends(require(Role.admin, scope=Scope.write))]

@@ -3,12 +3,12 @@
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import Computed, DateTime, MetaData, func
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.embedded import EmbeddedPostgres, ensure_database
 from app.settings import Settings
@@ -37,6 +37,37 @@ class Base(DeclarativeBase):
 
 uuid_pk = Annotated[uuid.UUID, mapped_column(primary_key=True, default=uuid.uuid4)]
 created_at = Annotated[dt.datetime, mapped_column(server_default=func.now())]
+
+
+class Versioned:
+    """A record that changes: when, and a version that is its ETag."""
+
+    created_at: Mapped[created_at]
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    version: Mapped[int] = mapped_column(server_default="1")
+
+
+async def save_changes(
+    session: AsyncSession, record: Versioned, changes: Mapping[str, object]
+) -> None:
+    """Applies ``changes`` as a new version of ``record`` (locked by the caller)."""
+    for field, value in changes.items():
+        setattr(record, field, value)
+    record.version += 1
+    record.updated_at = func.now()
+    await session.flush()
+    await session.refresh(record)
+
+
+def siren_of_siret() -> Computed:
+    """A SIREN column derived by PostgreSQL from the SIRET beside it."""
+    return Computed("substr(siret, 1, 9)", persisted=True)
+
+
+def substring_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 EMBEDDED_DATABASE = "jalon"

@@ -12,7 +12,7 @@ import asyncpg
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -118,6 +118,10 @@ class ValidationFailed(Problem):
     status, slug, title = 422, "validation-failed", "Validation failed"
 
 
+class PreconditionFailed(Problem):
+    status, slug, title = 412, "precondition-failed", "Precondition failed"
+
+
 class TooManyRequests(Problem):
     status, slug, title = 429, "too-many-requests", "Too many requests"
 
@@ -145,6 +149,7 @@ _STATUS_PROBLEMS: dict[int, type[Problem]] = {
         NotFound,
         MethodNotAllowed,
         Conflict,
+        PreconditionFailed,
         PayloadTooLarge,
         UnsupportedMediaType,
         ValidationFailed,
@@ -153,6 +158,10 @@ _STATUS_PROBLEMS: dict[int, type[Problem]] = {
         ServiceUnavailable,
     )
 }
+
+
+def field_problem(field: str, detail: str, *, location: str = "body") -> FieldProblem:
+    return FieldProblem(pointer=json_pointer([location, *field.split(".")]), detail=detail)
 
 
 def problem_response(problem: Problem, *, instance: str, request_id: str | None) -> Response:
@@ -206,6 +215,17 @@ def from_validation_error(error: RequestValidationError) -> Problem:
         for item in problems
     ]
     return ValidationFailed("the request has invalid fields", errors=fields)
+
+
+def from_pydantic(error: ValidationError, *, location: str = "body") -> ValidationFailed:
+    """A validation failure found after parsing (on merged state, say), as a 422."""
+    return ValidationFailed(
+        "the request has invalid fields",
+        errors=[
+            FieldProblem(pointer=json_pointer([location, *item["loc"]]), detail=item["msg"])
+            for item in error.errors()
+        ],
+    )
 
 
 def from_http_exception(error: StarletteHTTPException) -> Problem:

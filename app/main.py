@@ -14,14 +14,18 @@ from prometheus_client import CollectorRegistry
 
 from app import health
 from app.auth import KeyCache
+from app.companies import router as companies
 from app.db import Database, create_engine, database_url
 from app.errors import install_error_handlers, problem_schemas
 from app.keys import router as keys
 from app.logs import configure_logging
 from app.middleware import BodyGuardMiddleware, HttpMetrics, RequestContextMiddleware
 from app.migrate import head_revision
+from app.networks import router as networks
 from app.pagination import CursorCodec
+from app.reference import router as reference
 from app.settings import Settings, load_settings
+from app.structures import router as structures
 
 VERSION = "0.1.0"
 DESCRIPTION = """
@@ -42,6 +46,10 @@ documents; quote their `request_id` (also in the `X-Request-ID` header) when ask
 """
 
 TAGS = [
+    {"name": "structures", "description": "SIAE, their antennes and annexes financières"},
+    {"name": "companies", "description": "Client companies of the SIAE"},
+    {"name": "networks", "description": "Fédérations and territorial bodies, and their scope"},
+    {"name": "reference", "description": "Territories, dated parameters and enumerations"},
     {"name": "keys", "description": "API keys and the caller's identity"},
     {"name": "operations", "description": "Health, readiness and metrics"},
 ]
@@ -89,6 +97,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app, settings.retry_after_seconds)
     app.include_router(health.router)
     app.include_router(keys.router)
+    app.include_router(structures.router)
+    app.include_router(companies.router)
+    app.include_router(networks.router)
+    app.include_router(reference.router)
 
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:

@@ -6,6 +6,7 @@ A wrong value stops the process at start with a message naming the variable
 
 import os
 import secrets
+from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -55,6 +56,12 @@ class Settings(BaseSettings):
         description="Signs pagination cursors; set it when several processes serve jalon.",
     )
     retry_after_seconds: int = Field(default=5, ge=1, le=3600)
+    max_modulation_rate: Decimal = Field(
+        default=Decimal(10),
+        ge=0,
+        le=100,
+        description="Highest modulation of the aide au poste, in %",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -7,7 +7,7 @@ in-force date.
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Numeric, String
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -33,6 +33,9 @@ class Region(Base):
 
 class Departement(Base):
     __tablename__ = "departements"
+    # lets establishments reference (département, région) as one pair, so that
+    # PostgreSQL itself refuses a département paired with another région
+    __table_args__ = (UniqueConstraint("code", "region_code"),)
 
     code: Mapped[str] = mapped_column(String(3), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)

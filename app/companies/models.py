@@ -1,0 +1,44 @@
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, Versioned, siren_of_siret, uuid_pk
+from app.reference.enums import ActivitySector, CompanyCategory, CompanySize
+
+
+def _enum(
+    kind: type[CompanySize | CompanyCategory | ActivitySector], name: str, length: int
+) -> Enum:
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        length=length,
+        create_constraint=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Company(Versioned, Base):
+    """A client of the SIAE: a company, or an association, a local authority or a
+    private individual (no SIRET)."""
+
+    __tablename__ = "companies"
+    __table_args__ = (
+        CheckConstraint(
+            "category = 'particulier' OR siret IS NOT NULL", name="siret_unless_individual"
+        ),
+        Index("ix_companies_updated_at_id", "updated_at", "id"),
+    )
+
+    id: Mapped[uuid_pk]
+    siret: Mapped[str | None] = mapped_column(String(14), unique=True)
+    siren: Mapped[str | None] = mapped_column(String(9), siren_of_siret(), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[CompanyCategory] = mapped_column(
+        _enum(CompanyCategory, "company_category", 16)
+    )
+    size: Mapped[CompanySize | None] = mapped_column(_enum(CompanySize, "company_size", 8))
+    sector: Mapped[ActivitySector | None] = mapped_column(
+        _enum(ActivitySector, "activity_sector", 40)
+    )
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)

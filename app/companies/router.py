@@ -1,0 +1,123 @@
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.auth import AdminWriter, Caller, Reader, Writer
+from app.companies import repository
+from app.companies.models import Company
+from app.companies.repository import CompanyFilters
+from app.companies.schemas import CompanyCreate, CompanyRead, CompanyUpdate
+from app.concurrency import IfMatch, check_if_match, etag
+from app.db import SessionDep
+from app.errors import Conflict, Forbidden, NotFound, field_problem, problem_responses
+from app.keys.models import Role
+from app.pagination import Page, PageDep, build_page
+from app.reference.enums import ActivitySector, CompanySize
+from app.reference.identifiers import Siret
+from app.reference.schemas import RegionCode
+from app.reference.territory import validate_region
+
+router = APIRouter(
+    prefix="/v1/companies",
+    tags=["companies"],
+    responses=problem_responses(401, 403, 404, 422, 429, 503),
+)
+WRITE_PROBLEMS = problem_responses(400, 409, 412, 413, 415)
+LIST = "companies"
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a client company",
+    description="Admin only. A SIRET is registered once (409 naming the company that has it).",
+    responses=WRITE_PROBLEMS,
+)
+async def create_company(
+    body: CompanyCreate, session: SessionDep, caller: AdminWriter, response: Response
+) -> CompanyRead:
+    await validate_region(session, body.region_code)
+    if body.siret is not None:
+        existing = await repository.by_siret(session, body.siret)
+        if existing is not None:
+            raise Conflict(
+                f"SIRET {body.siret} already belongs to company {existing.id} ({existing.name})",
+                errors=[field_problem("siret", "this SIRET is already registered")],
+                extra={"existing_company_id": str(existing.id)},
+            )
+    company = await repository.create(session, body.model_dump())
+    response.headers["ETag"] = etag(company.version)
+    response.headers["Location"] = f"{router.prefix}/{company.id}"
+    return CompanyRead.model_validate(company)
+
+
+@router.get(
+    "",
+    summary="List client companies",
+    description="Admin: all; a company key: its own. Ordered by last update for delta syncs.",
+)
+async def list_companies(
+    session: SessionDep,
+    caller: Reader,
+    page: PageDep,
+    size: Annotated[CompanySize | None, Query()] = None,
+    sector: Annotated[ActivitySector | None, Query()] = None,
+    region: Annotated[RegionCode | None, Query()] = None,
+    q: Annotated[
+        str | None, Query(min_length=2, max_length=100, description="Text in the name or SIRET")
+    ] = None,
+    siret: Annotated[Siret | None, Query()] = None,
+    updated_since: Annotated[
+        dt.datetime | None, Query(description="Changed at or after (ISO 8601)")
+    ] = None,
+) -> Page[CompanyRead]:
+    filters = CompanyFilters(size, sector, region, q, siret, updated_since)
+    rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)
+    items = [CompanyRead.model_validate(row) for row in rows]
+    return build_page(items, page, LIST, lambda c: (c.updated_at, c.id))
+
+
+@router.get("/{company_id}", summary="Read a client company")
+async def read_company(
+    company_id: uuid.UUID, session: SessionDep, caller: Reader, response: Response
+) -> CompanyRead:
+    company = await _visible(session, caller, company_id)
+    response.headers["ETag"] = etag(company.version)
+    return CompanyRead.model_validate(company)
+
+
+@router.patch(
+    "/{company_id}",
+    summary="Update a client company",
+    description="Admin, or the company's own key; `If-Match` honoured (412 on a stale ETag).",
+    responses=WRITE_PROBLEMS,
+)
+async def update_company(
+    company_id: uuid.UUID,
+    body: CompanyUpdate,
+    session: SessionDep,
+    caller: Writer,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CompanyRead:
+    await _visible(session, caller, company_id)
+    if caller.role is not Role.admin and caller.company_id != company_id:
+        raise Forbidden(f"a {caller.role.value} key may not change this company")
+    changes = body.model_dump(exclude_unset=True)
+    if "region_code" in changes:
+        await validate_region(session, changes["region_code"])
+    company = await repository.lock(session, company_id)
+    assert company is not None
+    check_if_match(if_match, company.version)
+    company = await repository.update_company(session, company, changes)
+    response.headers["ETag"] = etag(company.version)
+    return CompanyRead.model_validate(company)
+
+
+async def _visible(session: SessionDep, caller: Caller, company_id: uuid.UUID) -> Company:
+    company = await repository.get_visible(session, caller, company_id)
+    if company is None:
+        raise NotFound("no company with this id")
+    return company

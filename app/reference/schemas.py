@@ -1,0 +1,166 @@
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.reference.enums import (
+    CONTRACT_KINDS_BY_STRUCTURE,
+    CRITERION_LEVEL,
+    EXIT_CATEGORY_OF_MOTIF,
+    ActivitySector,
+    CompanyCategory,
+    CompanySize,
+    ContractKind,
+    EligibilityCriterion,
+    EligibilityLevel,
+    ExitCategory,
+    ExitMotif,
+    Frein,
+    StructureKind,
+)
+
+RegionCode = Annotated[str, Field(pattern=r"^\d{2}$", examples=["53"])]
+DepartementCode = Annotated[str, Field(pattern=r"^(\d{2}|2[AB]|97\d)$", examples=["29"])]
+CommuneCode = Annotated[str, Field(pattern=r"^(\d{5}|2[AB]\d{3})$", examples=["29019"])]
+Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2, examples=["23921.00"])]
+
+
+class RegionRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={"examples": [{"code": "53", "name": "Bretagne", "overseas": False}]},
+    )
+
+    code: str
+    name: str
+    overseas: bool
+
+
+class DepartementRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={"examples": [{"code": "29", "name": "Finistère", "region_code": "53"}]},
+    )
+
+    code: str
+    name: str
+    region_code: str
+
+
+class AideAuPosteRateCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"kind": "ACI", "in_force_from": "2027-01-01", "amount_per_etp": "24500.00"}
+            ]
+        },
+    )
+
+    kind: StructureKind
+    in_force_from: dt.date = Field(description="Must be in the future: rates in force never change")
+    amount_per_etp: Annotated[Money, Field(gt=0)]
+
+
+class AideAuPosteRateRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {"kind": "ACI", "in_force_from": "2025-01-01", "amount_per_etp": "23921.00"}
+            ]
+        },
+    )
+
+    kind: StructureKind
+    in_force_from: dt.date
+    amount_per_etp: Decimal = Field(description="Euros per ETP and year, mainland socle")
+
+
+class ReferenceHoursRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [{"kind": "EITI", "in_force_from": "2023-01-01", "annual_hours": "1505.00"}]
+        },
+    )
+
+    kind: StructureKind
+    in_force_from: dt.date
+    annual_hours: Decimal
+
+
+class ExitMotifRead(BaseModel):
+    motif: ExitMotif
+    category: ExitCategory
+
+
+class CriterionRead(BaseModel):
+    criterion: EligibilityCriterion
+    level: EligibilityLevel
+
+
+class ContractKindRead(BaseModel):
+    kind: ContractKind
+    structure_kinds: list[StructureKind]
+
+
+class Enumerations(BaseModel):
+    """Every value the API accepts in its enumerated fields."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "structure_kinds": ["EI", "ETTI", "AI", "ACI", "EITI"],
+                    "company_sizes": ["TPE", "PME", "ETI", "GE"],
+                    "company_categories": [
+                        "entreprise",
+                        "particulier",
+                        "association",
+                        "collectivite",
+                    ],
+                    "activity_sectors": ["espaces_verts", "recyclage_reemploi"],
+                    "contract_kinds": [{"kind": "ctti", "structure_kinds": ["ETTI"]}],
+                    "exit_categories": ["emploi_durable", "retrait"],
+                    "exit_motifs": [{"motif": "cdi", "category": "emploi_durable"}],
+                    "freins": ["mobilite", "logement"],
+                    "eligibility_criteria": [{"criterion": "rsa", "level": "niveau_1"}],
+                }
+            ]
+        }
+    )
+
+    structure_kinds: list[StructureKind]
+    company_sizes: list[CompanySize]
+    company_categories: list[CompanyCategory]
+    activity_sectors: list[ActivitySector]
+    contract_kinds: list[ContractKindRead]
+    exit_categories: list[ExitCategory]
+    exit_motifs: list[ExitMotifRead]
+    freins: list[Frein]
+    eligibility_criteria: list[CriterionRead]
+
+    @classmethod
+    def all(cls) -> "Enumerations":
+        return cls(
+            structure_kinds=list(StructureKind),
+            company_sizes=list(CompanySize),
+            company_categories=list(CompanyCategory),
+            activity_sectors=list(ActivitySector),
+            contract_kinds=[
+                ContractKindRead(kind=kind, structure_kinds=sorted(kinds))
+                for kind, kinds in CONTRACT_KINDS_BY_STRUCTURE.items()
+            ],
+            exit_categories=list(ExitCategory),
+            exit_motifs=[
+                ExitMotifRead(motif=motif, category=category)
+                for motif, category in EXIT_CATEGORY_OF_MOTIF.items()
+            ],
+            freins=list(Frein),
+            eligibility_criteria=[
+                CriterionRead(criterion=criterion, level=level)
+                for criterion, level in CRITERION_LEVEL.items()
+            ],
+        )

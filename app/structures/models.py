@@ -1,0 +1,116 @@
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Numeric,
+    String,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, Versioned, created_at, siren_of_siret, uuid_pk
+from app.reference.enums import StructureKind
+from app.reference.models import structure_kind
+
+
+class Establishment:
+    """Where an establishment is: address and INSEE codes. The (département,
+    région) pair references the reference table, so PostgreSQL refuses a
+    département paired with a région it is not in."""
+
+    address: Mapped[str | None] = mapped_column(String(300))
+    postal_code: Mapped[str | None] = mapped_column(String(5))
+    commune_code: Mapped[str] = mapped_column(String(5))
+    departement_code: Mapped[str] = mapped_column(String(3))
+    region_code: Mapped[str] = mapped_column(String(2))
+
+
+def territory_reference() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["departement_code", "region_code"],
+        ["departements.code", "departements.region_code"],
+    )
+
+
+class Structure(Versioned, Establishment, Base):
+    """A structure d'insertion (SIAE), at its main establishment."""
+
+    __tablename__ = "structures"
+    __table_args__ = (
+        territory_reference(),
+        Index("ix_structures_sectors", "sectors", postgresql_using="gin"),
+        Index("ix_structures_updated_at_id", "updated_at", "id"),
+        Index("ix_structures_region_code", "region_code"),
+        Index("ix_structures_departement_code", "departement_code"),
+    )
+
+    id: Mapped[uuid_pk]
+    siret: Mapped[str] = mapped_column(String(14), unique=True)
+    siren: Mapped[str] = mapped_column(String(9), siren_of_siret(), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[StructureKind] = mapped_column(structure_kind)
+    sectors: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default="{}")
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
+
+
+class Antenne(Establishment, Base):
+    """Another establishment of a structure, with its own SIRET."""
+
+    __tablename__ = "antennes"
+    __table_args__ = (territory_reference(),)
+
+    id: Mapped[uuid_pk]
+    structure_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("structures.id", ondelete="CASCADE"), index=True
+    )
+    siret: Mapped[str] = mapped_column(String(14), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[created_at]
+
+
+class SiretRecord(Base):
+    """Every SIRET a structure or its antennes ever had: a SIRET belongs to one
+    establishment for good, and a lookup by an old SIRET still finds it."""
+
+    __tablename__ = "sirets"
+
+    siret: Mapped[str] = mapped_column(String(14), primary_key=True)
+    structure_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("structures.id", ondelete="CASCADE"), index=True
+    )
+    antenne_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("antennes.id", ondelete="CASCADE")
+    )
+    retired_at: Mapped[dt.datetime | None]
+    created_at: Mapped[created_at]
+
+
+class Annexe(Versioned, Base):
+    """An annexe financière: ETP conventionnés and modulation for a period of a year."""
+
+    __tablename__ = "annexes"
+    __table_args__ = (
+        CheckConstraint("start_date <= end_date", name="dates_ordered"),
+        CheckConstraint(
+            "extract(year from start_date) = year AND extract(year from end_date) = year",
+            name="within_year",
+        ),
+        CheckConstraint("etp_conventionnes > 0", name="etp_positive"),
+        CheckConstraint("modulation_rate >= 0 AND modulation_rate <= 100", name="rate_percentage"),
+        Index("ix_annexes_structure_id_start_date", "structure_id", "start_date"),
+    )
+
+    id: Mapped[uuid_pk]
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    etp_conventionnes: Mapped[Decimal] = mapped_column(Numeric(9, 2))
+    modulation_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    start_date: Mapped[dt.date]
+    end_date: Mapped[dt.date]

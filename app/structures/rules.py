@@ -1,0 +1,96 @@
+"""The aide au poste an annexe financière implies, as a pure function.
+
+The socle is an amount per ETP and year: each day of the annexe earns
+``socle in force that day * ETP / days in that year``; the modulation adds a
+percentage of the socle. Exact decimals throughout, rounded to the cent once, at
+the end.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Rate:
+    in_force_from: dt.date
+    amount_per_etp: Decimal
+
+
+@dataclass(frozen=True)
+class AidSegment:
+    start: dt.date
+    end: dt.date
+    amount_per_etp: Decimal
+    socle: Decimal  # rounded to the cent, for display; totals use exact values
+
+
+@dataclass(frozen=True)
+class Aid:
+    segments: tuple[AidSegment, ...]
+    days_without_rate: int
+    socle: Decimal
+    modulation: Decimal
+    total: Decimal
+
+
+def days_in_year(year: int) -> int:
+    return (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+
+
+def annexe_aid(
+    rates: Sequence[Rate],
+    *,
+    start: dt.date,
+    end: dt.date,
+    etp: Decimal,
+    modulation_rate: Decimal,
+) -> Aid:
+    """``rates`` for the structure's kind, any order; ``modulation_rate`` in percent."""
+    if end < start:
+        raise ValueError("the period ends before it starts")
+    ordered = sorted(rates, key=lambda rate: rate.in_force_from)
+    segments: list[AidSegment] = []
+    exact_socle = Decimal(0)
+    days_without_rate = 0
+    for segment_start, segment_end in _pieces(ordered, start, end):
+        rate = _in_force(ordered, segment_start)
+        if rate is None:
+            days_without_rate += (segment_end - segment_start).days + 1
+            continue
+        days = (segment_end - segment_start).days + 1
+        exact = rate.amount_per_etp * etp * days / days_in_year(segment_start.year)
+        exact_socle += exact
+        segments.append(AidSegment(segment_start, segment_end, rate.amount_per_etp, _cents(exact)))
+    exact_modulation = exact_socle * modulation_rate / 100
+    return Aid(
+        segments=tuple(segments),
+        days_without_rate=days_without_rate,
+        socle=_cents(exact_socle),
+        modulation=_cents(exact_modulation),
+        total=_cents(exact_socle + exact_modulation),
+    )
+
+
+def _pieces(rates: Sequence[Rate], start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Splits [start, end] where a rate comes into force and where a year begins."""
+    cuts = {rate.in_force_from for rate in rates if start < rate.in_force_from <= end}
+    cuts |= {dt.date(year, 1, 1) for year in range(start.year + 1, end.year + 1)}
+    bounds = [start, *sorted(cuts)]
+    return [
+        (piece_start, (bounds[i + 1] - ONE_DAY) if i + 1 < len(bounds) else end)
+        for i, piece_start in enumerate(bounds)
+    ]
+
+
+def _in_force(rates: Sequence[Rate], day: dt.date) -> Rate | None:
+    applicable = [rate for rate in rates if rate.in_force_from <= day]
+    return applicable[-1] if applicable else None
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)

@@ -1,0 +1,121 @@
+"""What the structures routes compose: repository reads, reference checks and the
+aid rule; the routes stay parse, authorise, call, return."""
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Caller
+from app.errors import Conflict, ValidationFailed, field_problem
+from app.keys.models import Role
+from app.reference import repository as reference
+from app.reference.enums import ActivitySector
+from app.structures import repository
+from app.structures.models import Annexe, Structure
+from app.structures.rules import Rate, annexe_aid
+from app.structures.schemas import AidRead, AnnexeRead, Contact, StructureRead
+
+
+def sees_private_fields(caller: Caller, structure_id: uuid.UUID) -> bool:
+    return caller.role is Role.admin or (
+        caller.role is Role.structure and caller.structure_id == structure_id
+    )
+
+
+async def structure_reads(
+    session: AsyncSession, caller: Caller, structures: Sequence[Structure]
+) -> list[StructureRead]:
+    previous = await repository.previous_sirets(session, [s.id for s in structures])
+    return [
+        StructureRead(
+            id=s.id,
+            siret=s.siret,
+            siren=s.siren,
+            previous_sirets=previous[s.id],
+            name=s.name,
+            kind=s.kind,
+            address=s.address,
+            postal_code=s.postal_code,
+            commune_code=s.commune_code,
+            departement_code=s.departement_code,
+            region_code=s.region_code,
+            sectors=[ActivitySector(sector) for sector in s.sectors],
+            contact=(
+                Contact(name=s.contact_name, email=s.contact_email, phone=s.contact_phone)
+                if sees_private_fields(caller, s.id)
+                else None
+            ),
+            created_at=s.created_at,
+            updated_at=s.updated_at,
+        )
+        for s in structures
+    ]
+
+
+async def refuse_taken_siret(session: AsyncSession, siret: str, *, field: str = "siret") -> None:
+    """409 naming the structure that has (or had) the SIRET."""
+    owner = await repository.siret_owner(session, siret)
+    if owner is not None:
+        raise Conflict(
+            f"SIRET {siret} already belongs to structure {owner.id} ({owner.name})",
+            errors=[field_problem(field, "this SIRET is already registered")],
+            extra={"existing_structure_id": str(owner.id)},
+        )
+
+
+def check_modulation(rate: Decimal, maximum: Decimal) -> None:
+    if rate > maximum:
+        raise ValidationFailed(
+            "the modulation rate is too high",
+            errors=[field_problem("modulation_rate", f"at most {maximum} % of the socle")],
+        )
+
+
+async def refuse_overlap(
+    session: AsyncSession,
+    structure_id: uuid.UUID,
+    start: dt.date,
+    end: dt.date,
+    *,
+    other_than: uuid.UUID | None = None,
+) -> None:
+    other = await repository.overlapping_annexe(
+        session, structure_id, start, end, other_than=other_than
+    )
+    if other is not None:
+        raise Conflict(
+            f"the period overlaps annexe {other.id} ({other.start_date} to {other.end_date})",
+            errors=[
+                field_problem("start_date", "overlaps another annexe of the structure"),
+                field_problem("end_date", "overlaps another annexe of the structure"),
+            ],
+            extra={"overlapping_annexe_id": str(other.id)},
+        )
+
+
+async def annexe_read(session: AsyncSession, structure: Structure, annexe: Annexe) -> AnnexeRead:
+    rates = await reference.rates_in_force(
+        session, structure.kind, annexe.start_date, annexe.end_date
+    )
+    aid = annexe_aid(
+        [Rate(rate.in_force_from, rate.amount_per_etp) for rate in rates],
+        start=annexe.start_date,
+        end=annexe.end_date,
+        etp=annexe.etp_conventionnes,
+        modulation_rate=annexe.modulation_rate,
+    )
+    return AnnexeRead(
+        id=annexe.id,
+        structure_id=annexe.structure_id,
+        year=annexe.year,
+        etp_conventionnes=annexe.etp_conventionnes,
+        modulation_rate=annexe.modulation_rate,
+        start_date=annexe.start_date,
+        end_date=annexe.end_date,
+        aid=AidRead.model_validate(aid),
+        created_at=annexe.created_at,
+        updated_at=annexe.updated_at,
+    )
