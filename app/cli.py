@@ -25,10 +25,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument(
-        "--demo", action="store_true", help="also create a demo admin key and print it"
+        "--demo",
+        action="store_true",
+        help="also load the demo data set and print a demo admin key",
     )
 
     commands.add_parser("migrate", help="bring the database schema to the latest revision")
+    commands.add_parser(
+        "demo", help="load the demo data set: structures, annexes, companies, a network"
+    )
 
     keys = commands.add_parser("keys", help="manage API keys")
     key_commands = keys.add_subparsers(dest="key_command", required=True)
@@ -53,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         upgrade_to_head(url)
         if args.command == "keys":
             return create_key_command(url, args)
+        if args.command == "demo":
+            load_demo(url)
         if args.command == "serve":
             return serve_command(url, settings, args)
     return 0
@@ -107,6 +114,13 @@ def create_key_command(url: str, args: argparse.Namespace) -> int:
     return 0
 
 
+def load_demo(url: str) -> None:
+    from app.demo import load_into
+
+    added = asyncio.run(load_into(url))
+    print("demo data: " + ", ".join(f"{count} {kind} added" for kind, count in added.items()))
+
+
 def serve_command(url: str, settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -114,6 +128,7 @@ def serve_command(url: str, settings: Settings, args: argparse.Namespace) -> int
         from app.keys.schemas import KeyCreate
         from app.keys.service import issue_in
 
+        load_demo(url)
         demo = asyncio.run(
             issue_in(url, KeyCreate(name="demo admin", role="admin", scopes=["read", "write"]))
         )

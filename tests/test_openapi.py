@@ -82,3 +82,21 @@ def test_error_responses_are_documented_as_problem_documents(document: dict[str,
                 schema = response["content"]["application/problem+json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/ProblemDocument"}
     assert "FieldProblem" in document["components"]["schemas"]
+
+
+def test_every_request_body_and_response_model_has_examples(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    missing = set()
+    for path, method, operation in operations(document):
+        bodies = [operation.get("requestBody", {}).get("content", {}).get("application/json", {})]
+        bodies += [
+            response.get("content", {}).get("application/json", {})
+            for status, response in operation["responses"].items()
+            if status.startswith("2")
+        ]
+        for body in bodies:
+            reference = body.get("schema", {}).get("$ref", "")
+            name = reference.rsplit("/", 1)[-1]
+            if name and not name.startswith("Page_") and not schemas[name].get("examples"):
+                missing.add((name, method, path))
+    assert not missing

@@ -35,7 +35,7 @@ class Company(Versioned, Base):
     siren: Mapped[str | None] = mapped_column(String(9), siren_of_siret(), index=True)
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[CompanyCategory] = mapped_column(
-        _enum(CompanyCategory, "company_category", 16)
+        _enum(CompanyCategory, "company_category", 16), default=CompanyCategory.entreprise
     )
     size: Mapped[CompanySize | None] = mapped_column(_enum(CompanySize, "company_size", 8))
     sector: Mapped[ActivitySector | None] = mapped_column(

@@ -95,3 +95,7 @@ async def remove_member(
         .returning(NetworkMember.structure_id)
     )
     return result.first() is not None
+
+
+async def by_name(session: AsyncSession, name: str) -> Network | None:
+    return await session.scalar(select(Network).where(Network.name == name))

@@ -171,7 +171,25 @@ class AntenneCreate(Location):
 
 
 class AntenneRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b",
+                    "structure_id": "5b0c8a1e-9f2d-4e7a-8c3b-1d2e3f4a5b6c",
+                    "siret": "73282932000082",
+                    "name": "Chantiers du Léon, antenne de Morlaix",
+                    "address": None,
+                    "postal_code": None,
+                    "commune_code": "29151",
+                    "departement_code": "29",
+                    "region_code": "53",
+                    "created_at": "2026-11-26T09:30:00Z",
+                }
+            ]
+        },
+    )
 
     id: uuid.UUID
     structure_id: uuid.UUID

@@ -1,0 +1,117 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.structures.rules import Rate, annexe_aid, days_in_year
+
+ACI_RATES = [
+    Rate(dt.date(2023, 1, 1), Decimal("22692")),
+    Rate(dt.date(2023, 5, 1), Decimal("23196")),
+    Rate(dt.date(2024, 1, 1), Decimal("23458")),
+    Rate(dt.date(2024, 11, 1), Decimal("23921")),
+    Rate(dt.date(2025, 1, 1), Decimal("23921")),
+]
+
+
+def test_aci_with_ten_etp_over_2024_across_the_november_rate_change() -> None:
+    aid = annexe_aid(
+        ACI_RATES,
+        start=dt.date(2024, 1, 1),
+        end=dt.date(2024, 12, 31),
+        etp=Decimal(10),
+        modulation_rate=Decimal(0),
+    )
+    # 10 x (23 458 x 305/366 + 23 921 x 61/366), by hand
+    assert aid.socle == Decimal("235351.67")
+    assert aid.total == Decimal("235351.67")
+    assert [(s.start, s.end, s.amount_per_etp) for s in aid.segments] == [
+        (dt.date(2024, 1, 1), dt.date(2024, 10, 31), Decimal("23458")),
+        (dt.date(2024, 11, 1), dt.date(2024, 12, 31), Decimal("23921")),
+    ]
+    assert aid.days_without_rate == 0
+
+
+def test_modulation_is_a_percentage_of_the_socle() -> None:
+    aid = annexe_aid(
+        ACI_RATES,
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 12, 31),
+        etp=Decimal("2.5"),
+        modulation_rate=Decimal("10"),
+    )
+    assert aid.socle == Decimal("59802.50")
+    assert aid.modulation == Decimal("5980.25")
+    assert aid.total == Decimal("65782.75")
+
+
+def test_a_partial_year_is_prorated_by_day() -> None:
+    aid = annexe_aid(
+        ACI_RATES,
+        start=dt.date(2023, 7, 1),
+        end=dt.date(2023, 9, 30),
+        etp=Decimal(1),
+        modulation_rate=Decimal(0),
+    )
+    assert aid.socle == (Decimal("23196") * 92 / 365).quantize(Decimal("0.01"))
+
+
+def test_days_before_any_published_rate_earn_nothing_and_are_counted() -> None:
+    eiti = [Rate(dt.date(2024, 11, 1), Decimal("6570"))]
+    aid = annexe_aid(
+        eiti,
+        start=dt.date(2024, 1, 1),
+        end=dt.date(2024, 12, 31),
+        etp=Decimal(1),
+        modulation_rate=Decimal(0),
+    )
+    assert aid.days_without_rate == 305
+    assert aid.socle == (Decimal(6570) * 61 / 366).quantize(Decimal("0.01"))
+
+
+def test_a_reversed_period_is_refused() -> None:
+    with pytest.raises(ValueError, match="ends before"):
+        annexe_aid(
+            ACI_RATES,
+            start=dt.date(2024, 2, 1),
+            end=dt.date(2024, 1, 1),
+            etp=Decimal(1),
+            modulation_rate=Decimal(0),
+        )
+
+
+def test_leap_years() -> None:
+    assert days_in_year(2024) == 366
+    assert days_in_year(2025) == 365
+    assert days_in_year(2100) == 365
+
+
+days = st.dates(min_value=dt.date(2023, 1, 1), max_value=dt.date(2026, 12, 31))
+
+
+@given(days, days, days, st.decimals(min_value=Decimal("0.01"), max_value=Decimal(500), places=2))
+def test_splitting_a_period_in_two_keeps_the_exact_aid_within_a_cent(
+    a: dt.date, b: dt.date, c: dt.date, etp: Decimal
+) -> None:
+    start, middle, end = sorted([a, b, c])
+    if middle == end:
+        return
+    whole = annexe_aid(ACI_RATES, start=start, end=end, etp=etp, modulation_rate=Decimal(0))
+    first = annexe_aid(ACI_RATES, start=start, end=middle, etp=etp, modulation_rate=Decimal(0))
+    second = annexe_aid(
+        ACI_RATES, start=middle + dt.timedelta(days=1), end=end, etp=etp, modulation_rate=Decimal(0)
+    )
+    assert abs(whole.socle - (first.socle + second.socle)) <= Decimal("0.01")
+
+
+@given(days, days, st.decimals(min_value=Decimal("0.01"), max_value=Decimal(500), places=2))
+def test_a_year_never_earns_more_than_the_highest_rate(
+    a: dt.date, b: dt.date, etp: Decimal
+) -> None:
+    start, end = sorted([a, b])
+    aid = annexe_aid(ACI_RATES, start=start, end=end, etp=etp, modulation_rate=Decimal(0))
+    years = end.year - start.year + 1
+    assert aid.socle <= Decimal("23921") * etp * years + Decimal("0.01")
+    assert sum(s.socle for s in aid.segments) - aid.socle <= Decimal("0.01") * len(aid.segments)

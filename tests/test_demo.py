@@ -1,0 +1,34 @@
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import demo
+
+
+async def test_demo_data_covers_each_kind_in_both_regions_and_loads_once(
+    session: AsyncSession, client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    first = await demo.load(session)
+    again = await demo.load(session)
+    await session.commit()
+    assert first == {"structures": 10, "annexes": 10, "companies": 3, "networks": 1}
+    assert again == {"structures": 0, "annexes": 0, "companies": 0, "networks": 0}
+
+    structures = (
+        await client.get("/v1/structures", headers=admin_headers, params={"limit": 50})
+    ).json()["items"]
+    kinds_by_region = {(s["region_code"], s["kind"]) for s in structures}
+    assert kinds_by_region == {
+        (region, kind) for region in ("53", "76") for kind in ("EI", "ETTI", "AI", "ACI", "EITI")
+    }
+
+    network = (await client.get("/v1/networks", headers=admin_headers)).json()["items"][0]
+    covered = await client.get(
+        "/v1/structures", headers=admin_headers, params={"network": network["id"]}
+    )
+    assert {s["region_code"] for s in covered.json()["items"]} == {"53"}
+
+    aci = next(s for s in structures if s["kind"] == "ACI" and s["region_code"] == "53")
+    annexes = (
+        await client.get(f"/v1/structures/{aci['id']}/annexes", headers=admin_headers)
+    ).json()["items"]
+    assert annexes[0]["aid"]["socle"] == "430578.00"  # 18 ETP x 23 921
