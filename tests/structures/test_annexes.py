@@ -4,9 +4,9 @@ import httpx
 
 from app.keys.models import Role, Scope
 from tests.support.keys import KeyMaker, bearer
+from tests.support.problems import pointers
 from tests.support.records import create_network, create_structure
 
-PROBLEM = "application/problem+json"
 YEAR_2024 = {
     "year": 2024,
     "etp_conventionnes": "10",
@@ -22,11 +22,6 @@ async def post_annexe(
     return await client.post(
         f"/v1/structures/{structure['id']}/annexes", headers=admin, json=YEAR_2024 | body
     )
-
-
-def pointers(response: httpx.Response) -> dict[str, str]:
-    assert response.headers["content-type"] == PROBLEM, response.text
-    return {error["pointer"]: error["detail"] for error in response.json().get("errors", [])}
 
 
 async def test_aid_of_an_aci_across_the_2024_rate_change_is_exact(

@@ -6,6 +6,7 @@ import pytest
 
 from app.keys.models import Role, Scope
 from tests.support.keys import KeyMaker, bearer
+from tests.support.problems import PROBLEM, pointers
 from tests.support.records import (
     IN_OCCITANIE,
     create_network,
@@ -13,13 +14,6 @@ from tests.support.records import (
     new_siret,
     structure_body,
 )
-
-PROBLEM = "application/problem+json"
-
-
-def pointers(response: httpx.Response) -> dict[str, str]:
-    assert response.headers["content-type"] == PROBLEM, response.text
-    return {error["pointer"]: error["detail"] for error in response.json().get("errors", [])}
 
 
 async def test_admin_registers_a_structure_with_its_siren_and_etag(
