@@ -15,6 +15,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.parcours.parameters import RuleParameters
+
 
 class LogFormat(StrEnum):
     json = "json"
@@ -34,7 +36,9 @@ def default_data_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="JALON_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="JALON_", env_nested_delimiter="__", extra="ignore", frozen=True
+    )
 
     database_url: str | None = Field(
         default=None,
@@ -56,6 +60,12 @@ class Settings(BaseSettings):
         description="Signs pagination cursors; set it when several processes serve jalon.",
     )
     retry_after_seconds: int = Field(default=5, ge=1, le=3600)
+    rules: RuleParameters = Field(default_factory=RuleParameters)
+    nir_hash_key: SecretStr | None = Field(
+        default=None,
+        description="Keys the NIR hashes; required with JALON_DATABASE_URL, kept in the data "
+        "folder for the embedded PostgreSQL",
+    )
     max_modulation_rate: Decimal = Field(
         default=Decimal(10),
         ge=0,

@@ -167,3 +167,70 @@ CRITERION_LEVEL: dict[EligibilityCriterion, EligibilityLevel] = {
     )
     for criterion in EligibilityCriterion
 }
+
+
+class Gender(StrEnum):
+    femme = "femme"
+    homme = "homme"
+    non_precise = "non_precise"
+
+
+class PassAdjustmentKind(StrEnum):
+    suspension = "suspension"  # the PASS IAE stops running, its end moves later
+    prolongation = "prolongation"  # the PASS IAE runs longer
+
+
+class PassAdjustmentReason(StrEnum):
+    arret_maladie = "arret_maladie"
+    conge_maternite = "conge_maternite"
+    incarceration = "incarceration"
+    contrat_hors_iae = "contrat_hors_iae"
+    force_majeure = "force_majeure"
+    formation_en_cours = "formation_en_cours"
+    senior_50_ans_ou_plus = "senior_50_ans_ou_plus"
+    rqth = "rqth"
+    difficultes_particulieres = "difficultes_particulieres"
+
+
+class DerogationKind(StrEnum):
+    """Recorded exceptions to the CDDI limits."""
+
+    senior_50_ans_ou_plus = "senior_50_ans_ou_plus"  # beyond 24 months, up to 60
+    rqth = "rqth"  # beyond 24 months, up to 60
+    difficultes_particulieres = "difficultes_particulieres"  # beyond 24 months, up to 60
+    formation_en_cours = "formation_en_cours"  # beyond 24 months, until the training ends
+    moins_20h_prefet = "moins_20h_prefet"  # ACI, under 20 h a week, up to 12 months
+    moins_20h_autre_emploi = "moins_20h_autre_emploi"  # another part-time job, up to 6 months
+
+
+EXTENDING_DEROGATIONS = frozenset(
+    {
+        DerogationKind.senior_50_ans_ou_plus,
+        DerogationKind.rqth,
+        DerogationKind.difficultes_particulieres,
+        DerogationKind.formation_en_cours,
+    }
+)
+UNDER_20H_DEROGATIONS = frozenset(
+    {DerogationKind.moins_20h_prefet, DerogationKind.moins_20h_autre_emploi}
+)
+
+
+class ActionKind(StrEnum):
+    entretien = "entretien"
+    formation = "formation"
+    demarche_emploi = "demarche_emploi"
+    immersion = "immersion"
+    bilan = "bilan"
+    accompagnement_social = "accompagnement_social"
+    autre = "autre"
+
+
+class ParcoursStatus(StrEnum):
+    en_cours = "en_cours"
+    sorti = "sorti"
+
+
+class Severity(StrEnum):
+    blocking = "blocking"
+    warning = "warning"
