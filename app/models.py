@@ -4,21 +4,43 @@ from app.companies.models import Company
 from app.db import Base
 from app.keys.models import ApiKey
 from app.networks.models import Network, NetworkMember
+from app.parcours.models import (
+    Action,
+    Contract,
+    ContractAmendment,
+    Derogation,
+    FreinRecord,
+    MonthlyHours,
+    Objective,
+    Parcours,
+)
 from app.reference.models import AideAuPosteRate, Departement, ReferenceHours, Region
+from app.salaries.models import PassAdjustment, PassIae, Salarie
 from app.structures.models import Annexe, Antenne, SiretRecord, Structure
 
 __all__ = [
+    "Action",
     "AideAuPosteRate",
     "Annexe",
     "Antenne",
     "ApiKey",
     "Base",
     "Company",
+    "Contract",
+    "ContractAmendment",
     "Departement",
+    "Derogation",
+    "FreinRecord",
+    "MonthlyHours",
     "Network",
     "NetworkMember",
+    "Objective",
+    "Parcours",
+    "PassAdjustment",
+    "PassIae",
     "ReferenceHours",
     "Region",
+    "Salarie",
     "SiretRecord",
     "Structure",
 ]

@@ -1,0 +1,181 @@
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, Versioned, created_at, uuid_pk
+from app.reference.enums import (
+    ActionKind,
+    ContractKind,
+    DerogationKind,
+    ExitCategory,
+    ExitMotif,
+    Frein,
+    ParcoursStatus,
+)
+
+
+def _enum(kind: Any, name: str) -> Enum:
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        length=40,
+        create_constraint=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Parcours(Versioned, Base):
+    """A salarié's path in a structure, from entry to exit (recorded once)."""
+
+    __tablename__ = "parcours"
+    __table_args__ = (
+        CheckConstraint(
+            "(status = 'sorti') = (exit_date IS NOT NULL)"
+            " AND (exit_date IS NULL) = (exit_motif IS NULL)"
+            " AND (exit_date IS NULL) = (exit_category IS NULL)",
+            name="exit_recorded_whole",
+        ),
+        CheckConstraint("exit_date IS NULL OR exit_date >= entry_date", name="exit_after_entry"),
+        Index("ix_parcours_structure_id_updated_at", "structure_id", "updated_at", "id"),
+    )
+
+    id: Mapped[uuid_pk]
+    salarie_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("salaries.id"), index=True)
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"))
+    entry_date: Mapped[dt.date]
+    status: Mapped[ParcoursStatus] = mapped_column(
+        _enum(ParcoursStatus, "parcours_status"), default=ParcoursStatus.en_cours
+    )
+    exit_date: Mapped[dt.date | None]
+    exit_motif: Mapped[ExitMotif | None] = mapped_column(_enum(ExitMotif, "exit_motif"))
+    exit_category: Mapped[ExitCategory | None] = mapped_column(_enum(ExitCategory, "exit_category"))
+
+
+class Contract(Versioned, Base):
+    """A contract of a parcours; its current terms, amended by avenants kept below."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (
+        CheckConstraint("end_date IS NULL OR start_date <= end_date", name="dates_ordered"),
+        CheckConstraint("weekly_hours > 0 AND weekly_hours <= 48", name="weekly_hours_range"),
+        Index("ix_contracts_salarie_id_structure_id", "salarie_id", "structure_id"),
+        Index("ix_contracts_end_date", "end_date"),
+    )
+
+    id: Mapped[uuid_pk]
+    parcours_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parcours.id"), index=True)
+    salarie_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("salaries.id"))
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"))
+    kind: Mapped[ContractKind] = mapped_column(_enum(ContractKind, "contract_kind"))
+    start_date: Mapped[dt.date]
+    end_date: Mapped[dt.date | None]
+    weekly_hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+
+
+class ContractAmendment(Base):
+    """An avenant: what changed and from when; the contract holds the result."""
+
+    __tablename__ = "contract_amendments"
+
+    id: Mapped[uuid_pk]
+    contract_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("contracts.id", ondelete="CASCADE"), index=True
+    )
+    signed_on: Mapped[dt.date]
+    previous_end_date: Mapped[dt.date | None]
+    new_end_date: Mapped[dt.date | None]
+    previous_weekly_hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    new_weekly_hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    created_at: Mapped[created_at]
+
+
+class Derogation(Base):
+    """A recorded exception to the CDDI limits, for a period of the parcours."""
+
+    __tablename__ = "derogations"
+    __table_args__ = (
+        CheckConstraint("start_date <= end_date", name="dates_ordered"),
+        Index("ix_derogations_end_date", "end_date"),
+    )
+
+    id: Mapped[uuid_pk]
+    parcours_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("parcours.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[DerogationKind] = mapped_column(_enum(DerogationKind, "derogation_kind"))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    start_date: Mapped[dt.date]
+    end_date: Mapped[dt.date]
+    created_at: Mapped[created_at]
+
+
+class MonthlyHours(Base):
+    __tablename__ = "monthly_hours"
+    __table_args__ = (
+        CheckConstraint("hours >= 0", name="hours_not_negative"),
+        CheckConstraint("extract(day from month) = 1", name="first_of_month"),
+    )
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[dt.date] = mapped_column(primary_key=True)
+    hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    recorded_at: Mapped[created_at]
+
+
+class Action(Base):
+    """An accompaniment action: interview, training, job-search step..."""
+
+    __tablename__ = "accompaniment_actions"
+    __table_args__ = (CheckConstraint("duration_minutes > 0", name="duration_positive"),)
+
+    id: Mapped[uuid_pk]
+    parcours_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("parcours.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ActionKind] = mapped_column(_enum(ActionKind, "action_kind"))
+    done_on: Mapped[dt.date]
+    duration_minutes: Mapped[int]
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[created_at]
+
+
+class FreinRecord(Base):
+    """A barrier identified during the parcours, and when it was lifted."""
+
+    __tablename__ = "freins"
+    __table_args__ = (
+        CheckConstraint("lifted_on IS NULL OR lifted_on >= identified_on", name="lifted_after"),
+    )
+
+    id: Mapped[uuid_pk]
+    parcours_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("parcours.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[Frein] = mapped_column(_enum(Frein, "frein"))
+    identified_on: Mapped[dt.date]
+    lifted_on: Mapped[dt.date | None]
+    created_at: Mapped[created_at]
+
+
+class Objective(Base):
+    """An objective or étape of the parcours, with its target date."""
+
+    __tablename__ = "objectives"
+
+    id: Mapped[uuid_pk]
+    parcours_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("parcours.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(300))
+    target_date: Mapped[dt.date]
+    reached_on: Mapped[dt.date | None]
+    created_at: Mapped[created_at]

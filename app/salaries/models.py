@@ -1,0 +1,84 @@
+import datetime as dt
+import uuid
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, Versioned, created_at, uuid_pk
+from app.reference.enums import Gender, PassAdjustmentKind, PassAdjustmentReason
+
+
+def _enum(kind: type[Gender | PassAdjustmentKind | PassAdjustmentReason], name: str) -> Enum:
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        length=40,
+        create_constraint=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Salarie(Versioned, Base):
+    """A person hired by a structure. Personal data: only the structure and admin read
+    it. The NIR is kept as a keyed hash, for duplicate detection only."""
+
+    __tablename__ = "salaries"
+    __table_args__ = (
+        Index(
+            "uq_salaries__structure_id_nir_hash",
+            "structure_id",
+            "nir_hash",
+            unique=True,
+            postgresql_where=text("nir_hash IS NOT NULL"),
+        ),
+        Index("ix_salaries_structure_id_identity", "structure_id", "birth_date", "last_name"),
+        Index("ix_salaries_updated_at_id", "updated_at", "id"),
+    )
+
+    id: Mapped[uuid_pk]
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[dt.date]
+    gender: Mapped[Gender] = mapped_column(_enum(Gender, "gender"))
+    commune_code: Mapped[str | None] = mapped_column(String(5))
+    residence_qpv: Mapped[bool] = mapped_column(server_default="false")
+    residence_zrr: Mapped[bool] = mapped_column(server_default="false")
+    criteria: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default="{}")
+    nir_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    france_travail_id: Mapped[str | None] = mapped_column(String(20))
+
+
+class PassIae(Versioned, Base):
+    """A salarié's PASS IAE: its end is computed from the start and the adjustments."""
+
+    __tablename__ = "pass_iae"
+
+    id: Mapped[uuid_pk]
+    salarie_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("salaries.id", ondelete="CASCADE"), unique=True
+    )
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    start_date: Mapped[dt.date]
+    end_date: Mapped[dt.date]
+
+
+class PassAdjustment(Base):
+    __tablename__ = "pass_iae_adjustments"
+    __table_args__ = (CheckConstraint("start_date <= end_date", name="dates_ordered"),)
+
+    id: Mapped[uuid_pk]
+    pass_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pass_iae.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[PassAdjustmentKind] = mapped_column(
+        _enum(PassAdjustmentKind, "pass_adjustment_kind")
+    )
+    reason: Mapped[PassAdjustmentReason] = mapped_column(
+        _enum(PassAdjustmentReason, "pass_adjustment_reason")
+    )
+    start_date: Mapped[dt.date]
+    end_date: Mapped[dt.date]
+    created_at: Mapped[created_at]
