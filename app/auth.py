@@ -125,6 +125,9 @@ def require(*roles: Role, scope: Scope) -> Callable[..., Awaitable[Caller]]:
 
 AnyCaller = Annotated[Caller, Depends(authenticate)]
 Reader = Annotated[Caller, Depends(require(scope=Scope.read))]
+# personal data (salariés, parcours, contracts): admin and structure keys only
+PersonalReader = Annotated[Caller, Depends(require(Role.admin, Role.structure, scope=Scope.read))]
+PersonalWriter = Annotated[Caller, Depends(require(Role.admin, Role.structure, scope=Scope.write))]
 Writer = Annotated[Caller, Depends(require(scope=Scope.write))]
 AdminReader = Annotated[Caller, Depends(require(Role.admin, scope=Scope.read))]
 AdminWriter = Annotated[Caller, Depends(require(Role.admin, scope=Scope.write))]

@@ -133,8 +133,11 @@ def serve_command(url: str, settings: Settings, args: argparse.Namespace) -> int
             issue_in(url, KeyCreate(name="demo admin", role="admin", scopes=["read", "write"]))
         )
         print(f"demo admin key (shown once): {demo.secret}", flush=True)
-    # the workers must agree on the URL (not start servers of their own) and on the
-    # cursor-signing secret
+    from app.salaries.nir import nir_key
+
+    # the workers must agree on the URL (not start servers of their own), on the
+    # cursor-signing secret and on the NIR hash key
+    os.environ["JALON_NIR_HASH_KEY"] = nir_key(settings).decode()
     os.environ["JALON_DATABASE_URL"] = url
     os.environ.setdefault("JALON_SECRET_KEY", settings.secret_key.get_secret_value())
     from app.logs import uvicorn_log_config

@@ -30,6 +30,16 @@ class FieldProblem(BaseModel):
     detail: str
 
 
+class RuleViolation(BaseModel):
+    """A labour-law rule a write breaks (blocking) or bends (warning)."""
+
+    code: str = Field(examples=["cddi_too_short"])
+    severity: str = Field(description="blocking: the write is refused; warning: it is kept")
+    rule: str = Field(examples=["a CDDI lasts at least 4 months"])
+    article: str = Field(description="Code du travail article", examples=["L5132-15-1"])
+    values: dict[str, str] = Field(description="The values that broke the rule")
+
+
 class ProblemDocument(BaseModel):
     """RFC 9457 problem details."""
 
@@ -55,6 +65,9 @@ class ProblemDocument(BaseModel):
     instance: str | None = None
     request_id: str | None = None
     errors: list[FieldProblem] | None = None
+    violations: list[RuleViolation] | None = Field(
+        None, description="For rules-broken problems: every rule the write breaks"
+    )
 
 
 class Problem(Exception):
@@ -120,6 +133,19 @@ class ValidationFailed(Problem):
 
 class PreconditionFailed(Problem):
     status, slug, title = 412, "precondition-failed", "Precondition failed"
+
+
+class RulesBroken(Problem):
+    """A write that breaks a blocking labour-law rule: every violation is listed."""
+
+    status, slug, title = 422, "rules-broken", "Labour-law rules broken"
+
+    def __init__(self, violations: Sequence[RuleViolation]) -> None:
+        codes = ", ".join(violation.code for violation in violations)
+        super().__init__(
+            f"the write breaks: {codes}",
+            extra={"violations": [violation.model_dump() for violation in violations]},
+        )
 
 
 class TooManyRequests(Problem):

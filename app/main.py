@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry
 
 from app import health
+from app.alerts import router as alerts
 from app.auth import KeyCache
 from app.companies import router as companies
 from app.db import Database, create_engine, database_url
@@ -23,7 +24,11 @@ from app.middleware import BodyGuardMiddleware, HttpMetrics, RequestContextMiddl
 from app.migrate import head_revision
 from app.networks import router as networks
 from app.pagination import CursorCodec
+from app.parcours import contracts_router as contracts
+from app.parcours import router as parcours
 from app.reference import router as reference
+from app.salaries import router as salaries
+from app.salaries.nir import nir_key
 from app.settings import Settings, load_settings
 from app.structures import router as structures
 
@@ -49,6 +54,9 @@ TAGS = [
     {"name": "structures", "description": "SIAE, their antennes and annexes financières"},
     {"name": "companies", "description": "Client companies of the SIAE"},
     {"name": "networks", "description": "Fédérations and territorial bodies, and their scope"},
+    {"name": "salaries", "description": "Salariés and their PASS IAE (personal data)"},
+    {"name": "parcours", "description": "Parcours, contracts, hours and accompaniment"},
+    {"name": "alerts", "description": "Contracts, PASS IAE and derogations ending soon"},
     {"name": "reference", "description": "Territories, dated parameters and enumerations"},
     {"name": "keys", "description": "API keys and the caller's identity"},
     {"name": "operations", "description": "Health, readiness and metrics"},
@@ -67,6 +75,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_format, settings.log_level)
+        app.state.nir_key = app.state.nir_key or nir_key(settings)
         if database is not None:
             yield
             return
@@ -88,6 +97,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database
+    # the NIR hash key: from settings now, else resolved (or refused) at start
+    app.state.nir_key = (
+        settings.nir_hash_key.get_secret_value().encode() if settings.nir_hash_key else None
+    )
     app.state.schema_head = head_revision()
     app.state.key_cache = KeyCache(settings.key_cache_ttl_seconds, settings.key_cache_size)
     app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value().encode())
@@ -100,6 +113,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(structures.router)
     app.include_router(companies.router)
     app.include_router(networks.router)
+    app.include_router(salaries.router)
+    app.include_router(parcours.router)
+    app.include_router(contracts.router)
+    app.include_router(alerts.router)
     app.include_router(reference.router)
 
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)

@@ -63,7 +63,7 @@ def main() -> int:
         jalon = measure(
             "jalon",
             [sys.executable, "-m", "app.cli", "serve"],
-            {"JALON_DATABASE_URL": url},
+            {"JALON_DATABASE_URL": url, "JALON_NIR_HASH_KEY": "bench-nir-key"},
             args,
             headers={"Authorization": f"Bearer {secret}"},
         )

@@ -44,7 +44,12 @@ async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret", log_format="text")
+    return Settings(
+        database_url=database_url,
+        secret_key="test-secret",
+        nir_hash_key="test-nir-key",
+        log_format="text",
+    )
 
 
 @pytest.fixture

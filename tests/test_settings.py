@@ -50,3 +50,14 @@ def test_root_never_defaults_its_data_under_root(monkeypatch: pytest.MonkeyPatch
     assert default_data_dir() == Path("/var/tmp/jalon")
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     assert default_data_dir() == Path(".jalon")
+
+
+def test_a_server_database_needs_a_nir_hash_key(tmp_path: Path) -> None:
+    from app.salaries.nir import nir_key
+
+    with pytest.raises(SettingsError, match="JALON_NIR_HASH_KEY"):
+        nir_key(Settings(database_url="postgresql://db/jalon", nir_hash_key=None))
+    embedded = Settings(database_url=None, nir_hash_key=None, data_dir=tmp_path)
+    assert nir_key(embedded) == nir_key(embedded)  # kept beside the data, the same each start
+    assert (tmp_path / "nir-hash.key").stat().st_mode & 0o077 == 0
+    assert nir_key(Settings(database_url="postgresql://db/jalon", nir_hash_key="k")) == b"k"

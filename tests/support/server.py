@@ -37,7 +37,12 @@ def jalon_server(database_url: str, **env: str) -> Iterator[RunningServer]:
     """Runs ``jalon serve --demo`` against ``database_url`` until the block ends."""
     port = free_port()
     output = Path(tempfile.mkstemp(prefix="jalon-server-", suffix=".log")[1])
-    environment = {**os.environ, "JALON_DATABASE_URL": database_url, **env}
+    environment = {
+        **os.environ,
+        "JALON_DATABASE_URL": database_url,
+        "JALON_NIR_HASH_KEY": "test-nir-key",
+        **env,
+    }
     with output.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--demo", "--port", str(port)],

@@ -1,0 +1,90 @@
+"""The alerts, computed by PostgreSQL in one statement: what ends or runs out soon."""
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Date, Integer, and_, cast, exists, func, literal, select, union_all
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Caller
+from app.pagination import keyset
+from app.parcours.models import Contract, Derogation, Parcours
+from app.reference.enums import EXTENDING_DEROGATIONS, ContractKind, ParcoursStatus
+from app.salaries.models import PassIae
+from app.salaries.repository import owned_by
+
+
+async def page(
+    session: AsyncSession,
+    caller: Caller,
+    *,
+    today: dt.date,
+    within_days: int,
+    cddi_limit_months: int,
+    after: Sequence[object] | None,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    horizon = today + dt.timedelta(days=within_days)
+    open_parcours = and_(
+        Parcours.status == ParcoursStatus.en_cours, owned_by(caller, Parcours.structure_id)
+    )
+
+    def alert(
+        kind: str, record_type: str, record_id: Any, due: Any, parcours: Any = Parcours
+    ) -> Any:
+        return select(
+            literal(kind).label("kind"),
+            due.label("due_date"),
+            literal(record_type).label("record_type"),
+            record_id.label("record_id"),
+            parcours.id.label("parcours_id"),
+            parcours.salarie_id.label("salarie_id"),
+            parcours.structure_id.label("structure_id"),
+        )
+
+    contracts_ending = (
+        alert("contract_ending", "contract", Contract.id, Contract.end_date)
+        .join(Parcours, Parcours.id == Contract.parcours_id)
+        .where(open_parcours, Contract.end_date.between(today, horizon))
+    )
+    pass_expiring = (
+        alert("pass_iae_expiring", "pass_iae", PassIae.id, PassIae.end_date)
+        .join(Parcours, Parcours.salarie_id == PassIae.salarie_id)
+        .where(open_parcours, PassIae.end_date.between(today, horizon))
+    )
+    derogations_expiring = (
+        alert("derogation_expiring", "derogation", Derogation.id, Derogation.end_date)
+        .join(Parcours, Parcours.id == Derogation.parcours_id)
+        .where(open_parcours, Derogation.end_date.between(today, horizon))
+    )
+    cddi = (
+        select(
+            Contract.parcours_id,
+            func.min(Contract.start_date).label("first_start"),
+            func.max(Contract.end_date).label("last_end"),
+            func.sum(Contract.end_date - Contract.start_date + 1).label("total_days"),
+        )
+        .where(Contract.kind == ContractKind.cddi, Contract.end_date.is_not(None))
+        .group_by(Contract.parcours_id)
+        .subquery()
+    )
+    limit_days = cast(
+        cast(cddi.c.first_start + func.make_interval(0, cddi_limit_months), Date)
+        - cddi.c.first_start,
+        Integer,
+    )
+    remaining = limit_days - cddi.c.total_days
+    extended = exists().where(
+        Derogation.parcours_id == cddi.c.parcours_id, Derogation.kind.in_(EXTENDING_DEROGATIONS)
+    )
+    cddi_limit = (
+        alert("cddi_approaching_limit", "parcours", Parcours.id, cddi.c.last_end + remaining)
+        .join(cddi, cddi.c.parcours_id == Parcours.id)
+        .where(open_parcours, remaining <= within_days, ~extended)
+    )
+    alerts = union_all(contracts_ending, pass_expiring, derogations_expiring, cddi_limit).subquery()
+    statement = select(alerts)
+    sort_key = (alerts.c.due_date, alerts.c.kind, alerts.c.record_id)
+    return (await session.execute(keyset(statement, sort_key, after, limit))).all()

@@ -1,0 +1,74 @@
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.alerts import repository
+from app.auth import PersonalReader
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.pagination import Page, PageDep, build_page
+
+router = APIRouter(
+    prefix="/v1/alerts", tags=["alerts"], responses=problem_responses(401, 403, 422, 429, 503)
+)
+
+AlertKind = Literal[
+    "contract_ending", "pass_iae_expiring", "derogation_expiring", "cddi_approaching_limit"
+]
+
+
+class AlertRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "contract_ending",
+                    "due_date": "2025-07-05",
+                    "record_type": "contract",
+                    "record_id": "2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901",
+                    "parcours_id": "8d7c6b5a-4f3e-4d2c-8b1a-0f9e8d7c6b5a",
+                    "salarie_id": "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d",
+                    "structure_id": "5b0c8a1e-9f2d-4e7a-8c3b-1d2e3f4a5b6c",
+                }
+            ]
+        },
+    )
+
+    kind: AlertKind
+    due_date: dt.date = Field(description="When it ends, expires or reaches the limit")
+    record_type: Literal["contract", "pass_iae", "derogation", "parcours"]
+    record_id: uuid.UUID
+    parcours_id: uuid.UUID
+    salarie_id: uuid.UUID
+    structure_id: uuid.UUID
+
+
+@router.get(
+    "",
+    summary="What needs attention soon",
+    description="Contracts ending, PASS IAE expiring, derogations expiring and CDDI nearing "
+    "their total limit within `within_days`, for parcours under way; soonest first. A "
+    "structure key: its own; admin: all.",
+)
+async def list_alerts(
+    session: SessionDep,
+    caller: PersonalReader,
+    page: PageDep,
+    request: Request,
+    within_days: Annotated[int, Query(ge=0, le=366)] = 30,
+) -> Page[AlertRead]:
+    rows = await repository.page(
+        session,
+        caller,
+        today=dt.date.today(),
+        within_days=within_days,
+        cddi_limit_months=request.app.state.settings.rules.cddi_max_months,
+        after=page.after("alerts"),
+        limit=page.limit,
+    )
+    items = [AlertRead.model_validate(row) for row in rows]
+    return build_page(items, page, "alerts", lambda a: (a.due_date, a.kind, a.record_id))

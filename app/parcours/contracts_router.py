@@ -1,0 +1,164 @@
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from app.auth import Caller, PersonalReader, PersonalWriter
+from app.db import SessionDep
+from app.errors import NotFound, problem_responses
+from app.pagination import Page, PageDep, build_page
+from app.parcours import repository, service
+from app.parcours.models import Contract, ContractAmendment, MonthlyHours
+from app.parcours.parameters import RuleParameters
+from app.parcours.router import visible_parcours
+from app.parcours.rules import ContractFacts, blocking, hours_violations
+from app.parcours.schemas import (
+    AmendmentCreate,
+    CheckReport,
+    ContractCheck,
+    ContractRead,
+    HoursRead,
+    HoursSet,
+)
+from app.parcours.service import refuse_blocking, rule_parameters
+from app.reference.enums import Severity
+from app.salaries import repository as salaries
+
+router = APIRouter(
+    prefix="/v1/contracts",
+    tags=["parcours"],
+    responses=problem_responses(401, 403, 404, 422, 429, 503),
+)
+WRITE_PROBLEMS = problem_responses(400, 409, 413, 415)
+Rules = Annotated[RuleParameters, Depends(rule_parameters)]
+Month = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-03"])]
+
+
+@router.post(
+    "/validate",
+    summary="Check a contract without writing it",
+    description="The same check as signing it: `valid` is false when a blocking rule is "
+    "broken. Nothing is written.",
+    responses=problem_responses(400, 413, 415),
+)
+async def validate_contract(
+    body: ContractCheck, session: SessionDep, caller: PersonalReader, rules: Rules
+) -> CheckReport:
+    parcours = await visible_parcours(session, caller, body.parcours_id)
+    facts = ContractFacts(body.kind, body.start_date, body.end_date, body.weekly_hours)
+    violations = await service.contract_violations(session, parcours, facts, rules)
+    return CheckReport(
+        valid=not any(v.severity is Severity.blocking for v in violations),
+        violations=service.as_problems(violations),
+    )
+
+
+@router.get("/{contract_id}", summary="Read a contract, with its avenants and warnings")
+async def read_contract(
+    contract_id: uuid.UUID, session: SessionDep, caller: PersonalReader
+) -> ContractRead:
+    contract = await visible_contract(session, caller, contract_id)
+    return (await service.contract_reads(session, [contract]))[0]
+
+
+@router.post(
+    "/{contract_id}/amendments",
+    summary="Amend a contract (renewal, hours)",
+    description="An avenant: the new terms are checked against every rule as a whole "
+    "contract (renewals count towards the totals); the history is kept.",
+    responses=WRITE_PROBLEMS,
+)
+async def amend_contract(
+    contract_id: uuid.UUID,
+    body: AmendmentCreate,
+    session: SessionDep,
+    caller: PersonalWriter,
+    rules: Rules,
+) -> ContractRead:
+    contract = await visible_contract(session, caller, contract_id)
+    await salaries.lock(session, contract.salarie_id)
+    parcours = await visible_parcours(session, caller, contract.parcours_id)
+    contract = await visible_contract(session, caller, contract_id)
+    new_end = body.end_date if "end_date" in body.model_fields_set else contract.end_date
+    new_hours = body.weekly_hours or contract.weekly_hours
+    if body.signed_on < contract.start_date:
+        refuse_blocking(
+            [
+                blocking(
+                    "amendment_before_contract",
+                    "an avenant is signed once the contract runs",
+                    "L1243-13",
+                )
+            ]
+        )
+    facts = ContractFacts(contract.kind, contract.start_date, new_end, new_hours)
+    warnings = refuse_blocking(
+        await service.contract_violations(session, parcours, facts, rules, other_than=contract.id)
+    )
+    amendment = ContractAmendment(
+        contract_id=contract.id,
+        signed_on=body.signed_on,
+        previous_end_date=contract.end_date,
+        new_end_date=new_end,
+        previous_weekly_hours=contract.weekly_hours,
+        new_weekly_hours=new_hours,
+    )
+    contract = await repository.amend(
+        session,
+        contract,
+        amendment,
+        {
+            "end_date": new_end,
+            "weekly_hours": new_hours,
+            "warnings": [w.model_dump() for w in warnings],
+        },
+    )
+    return (await service.contract_reads(session, [contract]))[0]
+
+
+@router.get("/{contract_id}/hours", summary="Hours worked, month by month")
+async def list_hours(
+    contract_id: uuid.UUID, session: SessionDep, caller: PersonalReader, page: PageDep
+) -> Page[HoursRead]:
+    await visible_contract(session, caller, contract_id)
+    rows = await repository.hours(session, contract_id, after=page.after("hours"), limit=page.limit)
+    items = [_hours_read(row) for row in rows]
+    return build_page(items, page, "hours", lambda h: (f"{h.month}-01",))
+
+
+@router.put(
+    "/{contract_id}/hours/{month}",
+    summary="Record the hours worked in a month",
+    description="Idempotent: the same call twice stores one value. A month the contract does "
+    "not cover, or more than 48 h a week (a setting) over its days, is refused.",
+    responses=problem_responses(400, 413, 415),
+)
+async def set_hours(
+    contract_id: uuid.UUID,
+    month: Month,
+    body: HoursSet,
+    session: SessionDep,
+    caller: PersonalWriter,
+    rules: Rules,
+) -> HoursRead:
+    contract = await visible_contract(session, caller, contract_id)
+    first_day = dt.date.fromisoformat(f"{month}-01")
+    facts = ContractFacts(
+        contract.kind, contract.start_date, contract.end_date, contract.weekly_hours
+    )
+    refuse_blocking(hours_violations(facts, first_day, body.hours, rules))
+    return _hours_read(await repository.set_hours(session, contract.id, first_day, body.hours))
+
+
+async def visible_contract(session: SessionDep, caller: Caller, contract_id: uuid.UUID) -> Contract:
+    contract = await repository.get_contract_visible(session, caller, contract_id)
+    if contract is None:
+        raise NotFound("no contract with this id")
+    return contract
+
+
+def _hours_read(row: MonthlyHours) -> HoursRead:
+    return HoursRead(
+        contract_id=row.contract_id, month=row.month.strftime("%Y-%m"), hours=row.hours
+    )

@@ -1,0 +1,229 @@
+"""Every query on parcours, contracts, derogations, hours and accompaniment."""
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Caller
+from app.db import Base, save_changes
+from app.pagination import keyset
+from app.parcours.models import (
+    Action,
+    Contract,
+    ContractAmendment,
+    Derogation,
+    FreinRecord,
+    MonthlyHours,
+    Objective,
+    Parcours,
+)
+from app.reference.enums import ParcoursStatus, StructureKind
+from app.salaries.models import PassIae, Salarie
+from app.salaries.repository import owned_by
+from app.structures.models import Structure
+
+RecordT = TypeVar("RecordT", bound=Base)
+
+
+@dataclass(frozen=True)
+class ParcoursFilters:
+    structure_id: uuid.UUID | None = None
+    salarie_id: uuid.UUID | None = None
+    status: ParcoursStatus | None = None
+
+
+async def get_visible(
+    session: AsyncSession, caller: Caller, parcours_id: uuid.UUID
+) -> Parcours | None:
+    statement = select(Parcours).where(
+        Parcours.id == parcours_id, owned_by(caller, Parcours.structure_id)
+    )
+    return await session.scalar(statement.execution_options(populate_existing=True))
+
+
+async def page(
+    session: AsyncSession,
+    caller: Caller,
+    filters: ParcoursFilters,
+    *,
+    after: Sequence[object] | None,
+    limit: int,
+) -> Sequence[Parcours]:
+    statement = select(Parcours).where(owned_by(caller, Parcours.structure_id))
+    if filters.structure_id is not None:
+        statement = statement.where(Parcours.structure_id == filters.structure_id)
+    if filters.salarie_id is not None:
+        statement = statement.where(Parcours.salarie_id == filters.salarie_id)
+    if filters.status is not None:
+        statement = statement.where(Parcours.status == filters.status)
+    sort_key = (Parcours.updated_at, Parcours.id)
+    return (await session.scalars(keyset(statement, sort_key, after, limit))).all()
+
+
+async def open_parcours(session: AsyncSession, salarie_id: uuid.UUID) -> Parcours | None:
+    statement = select(Parcours).where(
+        Parcours.salarie_id == salarie_id, Parcours.status == ParcoursStatus.en_cours
+    )
+    return await session.scalar(statement.limit(1))
+
+
+async def add(session: AsyncSession, record: RecordT) -> RecordT:
+    session.add(record)
+    await session.flush()
+    await session.refresh(record)
+    return record
+
+
+async def record_exit(
+    session: AsyncSession, parcours: Parcours, changes: dict[str, Any]
+) -> Parcours:
+    await save_changes(session, parcours, changes)
+    return parcours
+
+
+@dataclass(frozen=True)
+class ParcoursContext:
+    """What the rules read about a parcours besides the contract under check."""
+
+    structure_kind: StructureKind
+    birth_date: dt.date
+    pass_start: dt.date | None
+    pass_end: dt.date | None
+    parcours_contracts: Sequence[Contract]
+    structure_contracts: Sequence[Contract]
+    derogations: Sequence[Derogation]
+
+
+async def context(
+    session: AsyncSession, parcours: Parcours, *, other_than: uuid.UUID | None = None
+) -> ParcoursContext:
+    facts = await session.execute(
+        select(Structure.kind, Salarie.birth_date, PassIae.start_date, PassIae.end_date)
+        .select_from(Salarie)
+        .join(Structure, Structure.id == parcours.structure_id)
+        .outerjoin(PassIae, PassIae.salarie_id == Salarie.id)
+        .where(Salarie.id == parcours.salarie_id)
+    )
+    kind, birth_date, pass_start, pass_end = facts.one()
+    contracts_statement = select(Contract).where(
+        Contract.salarie_id == parcours.salarie_id, Contract.structure_id == parcours.structure_id
+    )
+    if other_than is not None:
+        contracts_statement = contracts_statement.where(Contract.id != other_than)
+    structure_contracts = (await session.scalars(contracts_statement)).all()
+    derogations = (
+        await session.scalars(select(Derogation).where(Derogation.parcours_id == parcours.id))
+    ).all()
+    return ParcoursContext(
+        structure_kind=kind,
+        birth_date=birth_date,
+        pass_start=pass_start,
+        pass_end=pass_end,
+        parcours_contracts=[c for c in structure_contracts if c.parcours_id == parcours.id],
+        structure_contracts=structure_contracts,
+        derogations=derogations,
+    )
+
+
+async def contracts(
+    session: AsyncSession, parcours_id: uuid.UUID, *, after: Sequence[object] | None, limit: int
+) -> Sequence[Contract]:
+    statement = select(Contract).where(Contract.parcours_id == parcours_id)
+    return (
+        await session.scalars(keyset(statement, (Contract.start_date, Contract.id), after, limit))
+    ).all()
+
+
+async def get_contract_visible(
+    session: AsyncSession, caller: Caller, contract_id: uuid.UUID
+) -> Contract | None:
+    statement = select(Contract).where(
+        Contract.id == contract_id, owned_by(caller, Contract.structure_id)
+    )
+    return await session.scalar(statement.execution_options(populate_existing=True))
+
+
+async def amendments(
+    session: AsyncSession, contract_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ContractAmendment]]:
+    rows = await session.scalars(
+        select(ContractAmendment)
+        .where(ContractAmendment.contract_id.in_(contract_ids))
+        .order_by(ContractAmendment.signed_on, ContractAmendment.created_at)
+    )
+    found: dict[uuid.UUID, list[ContractAmendment]] = {
+        contract_id: [] for contract_id in contract_ids
+    }
+    for amendment in rows:
+        found[amendment.contract_id].append(amendment)
+    return found
+
+
+async def amend(
+    session: AsyncSession, contract: Contract, amendment: ContractAmendment, changes: dict[str, Any]
+) -> Contract:
+    session.add(amendment)
+    await save_changes(session, contract, changes)
+    return contract
+
+
+async def set_hours(
+    session: AsyncSession, contract_id: uuid.UUID, month: dt.date, hours: object
+) -> MonthlyHours:
+    """One value per contract and month: the same call twice stores it once."""
+    statement = (
+        insert(MonthlyHours)
+        .values(contract_id=contract_id, month=month, hours=hours)
+        .on_conflict_do_update(
+            index_elements=[MonthlyHours.contract_id, MonthlyHours.month],
+            set_={"hours": hours},
+        )
+        .returning(MonthlyHours)
+    )
+    return (await session.scalars(statement, execution_options={"populate_existing": True})).one()
+
+
+async def hours(
+    session: AsyncSession, contract_id: uuid.UUID, *, after: Sequence[object] | None, limit: int
+) -> Sequence[MonthlyHours]:
+    statement = select(MonthlyHours).where(MonthlyHours.contract_id == contract_id)
+    return (await session.scalars(keyset(statement, (MonthlyHours.month,), after, limit))).all()
+
+
+async def children(
+    session: AsyncSession,
+    model: type[Derogation] | type[Action] | type[FreinRecord] | type[Objective],
+    parcours_id: uuid.UUID,
+    *,
+    after: Sequence[object] | None,
+    limit: int,
+) -> Sequence[Any]:
+    """A parcours' derogations, actions, freins or objectives, oldest first."""
+    statement = select(model).where(model.parcours_id == parcours_id)
+    return (
+        await session.scalars(keyset(statement, (model.created_at, model.id), after, limit))
+    ).all()
+
+
+async def child(
+    session: AsyncSession,
+    model: type[FreinRecord] | type[Objective],
+    parcours_id: uuid.UUID,
+    child_id: uuid.UUID,
+) -> Any:
+    statement = select(model).where(model.id == child_id, model.parcours_id == parcours_id)
+    return await session.scalar(statement.with_for_update())
+
+
+async def update_child(
+    session: AsyncSession, record: FreinRecord | Objective, changes: dict[str, Any]
+) -> None:
+    for field, value in changes.items():
+        setattr(record, field, value)
+    await session.flush()

@@ -1,0 +1,366 @@
+import uuid
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Depends, Query, status
+
+from app.auth import Caller, PersonalReader, PersonalWriter
+from app.db import SessionDep
+from app.errors import Conflict, NotFound, problem_responses
+from app.pagination import Page, PageDep, PageRequest, build_page
+from app.parcours import repository, service
+from app.parcours.models import Action, Contract, Derogation, FreinRecord, Objective, Parcours
+from app.parcours.parameters import RuleParameters
+from app.parcours.repository import ParcoursFilters
+from app.parcours.rules import (
+    DerogationFacts,
+    Violation,
+    blocking,
+    check_derogation,
+    eligibility_violations,
+)
+from app.parcours.schemas import (
+    ActionCreate,
+    ActionRead,
+    ContractCreate,
+    ContractRead,
+    DerogationCreate,
+    DerogationRead,
+    ExitCreate,
+    FreinCreate,
+    FreinRead,
+    FreinUpdate,
+    ObjectiveCreate,
+    ObjectiveRead,
+    ObjectiveUpdate,
+    ParcoursCreate,
+    ParcoursRead,
+)
+from app.parcours.service import refuse_blocking, rule_parameters
+from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, EligibilityCriterion, ParcoursStatus
+from app.salaries import repository as salaries
+from app.salaries.router import visible_salarie
+from app.structures import repository as structures
+
+router = APIRouter(
+    prefix="/v1/parcours",
+    tags=["parcours"],
+    responses=problem_responses(401, 403, 404, 422, 429, 503),
+)
+WRITE_PROBLEMS = problem_responses(400, 409, 413, 415)
+Rules = Annotated[RuleParameters, Depends(rule_parameters)]
+LIST = "parcours"
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Open a parcours for a salarié",
+    description="Checks eligibility against the structure's kind: one level-1 criterion, or "
+    "2 level-2 criteria in an AI or ETTI, 3 elsewhere (a 422 rules-broken problem). A "
+    "salarié has one parcours under way at a time (409).",
+    responses=WRITE_PROBLEMS,
+)
+async def open_parcours(
+    body: ParcoursCreate, session: SessionDep, caller: PersonalWriter, rules: Rules
+) -> ParcoursRead:
+    await visible_salarie(session, caller, body.salarie_id)
+    salarie = await salaries.lock(session, body.salarie_id)
+    assert salarie is not None
+    structure = await structures.lock(session, salarie.structure_id)
+    assert structure is not None
+    criteria = [EligibilityCriterion(c) for c in salarie.criteria]
+    refuse_blocking(eligibility_violations(structure.kind, criteria, rules))
+    current = await repository.open_parcours(session, salarie.id)
+    if current is not None:
+        raise Conflict(
+            f"the salarié's parcours {current.id} is under way",
+            extra={"existing_parcours_id": str(current.id)},
+        )
+    parcours = await repository.add(
+        session,
+        Parcours(
+            salarie_id=salarie.id, structure_id=salarie.structure_id, entry_date=body.entry_date
+        ),
+    )
+    return ParcoursRead.model_validate(parcours)
+
+
+@router.get("", summary="List parcours", description="A structure key: its own; admin: all.")
+async def list_parcours(
+    session: SessionDep,
+    caller: PersonalReader,
+    page: PageDep,
+    structure: Annotated[uuid.UUID | None, Query()] = None,
+    salarie: Annotated[uuid.UUID | None, Query()] = None,
+    status: Annotated[ParcoursStatus | None, Query()] = None,
+) -> Page[ParcoursRead]:
+    filters = ParcoursFilters(structure, salarie, status)
+    rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)
+    items = [ParcoursRead.model_validate(row) for row in rows]
+    return build_page(items, page, LIST, lambda p: (p.updated_at, p.id))
+
+
+@router.get("/{parcours_id}", summary="Read a parcours")
+async def read_parcours(
+    parcours_id: uuid.UUID, session: SessionDep, caller: PersonalReader
+) -> ParcoursRead:
+    return ParcoursRead.model_validate(await visible_parcours(session, caller, parcours_id))
+
+
+@router.post(
+    "/{parcours_id}/exit",
+    summary="Record the exit",
+    description="Once per parcours (409 after); the category is derived from the motif.",
+    responses=WRITE_PROBLEMS,
+)
+async def record_exit(
+    parcours_id: uuid.UUID, body: ExitCreate, session: SessionDep, caller: PersonalWriter
+) -> ParcoursRead:
+    parcours = await _locked(session, caller, parcours_id)
+    if parcours.status is ParcoursStatus.sorti:
+        raise Conflict(f"the exit was recorded on {parcours.exit_date}")
+    if body.exit_date < parcours.entry_date:
+        refuse_blocking([_exit_before_entry(parcours, body)])
+    parcours = await repository.record_exit(
+        session,
+        parcours,
+        {
+            "status": ParcoursStatus.sorti,
+            "exit_date": body.exit_date,
+            "exit_motif": body.motif,
+            "exit_category": EXIT_CATEGORY_OF_MOTIF[body.motif],
+        },
+    )
+    return ParcoursRead.model_validate(parcours)
+
+
+@router.get("/{parcours_id}/contracts", summary="List a parcours' contracts")
+async def list_contracts(
+    parcours_id: uuid.UUID, session: SessionDep, caller: PersonalReader, page: PageDep
+) -> Page[ContractRead]:
+    await visible_parcours(session, caller, parcours_id)
+    rows = await repository.contracts(
+        session, parcours_id, after=page.after("contracts"), limit=page.limit
+    )
+    items = await service.contract_reads(session, rows)
+    return build_page(items, page, "contracts", lambda c: (c.start_date, c.id))
+
+
+@router.post(
+    "/{parcours_id}/contracts",
+    status_code=status.HTTP_201_CREATED,
+    summary="Sign a contract",
+    description="Every labour-law rule is checked; a blocking violation refuses the contract "
+    "with a 422 listing them all, warnings are kept on it. `POST /v1/contracts/validate` "
+    "runs the same check without writing.",
+    responses=WRITE_PROBLEMS,
+)
+async def create_contract(
+    parcours_id: uuid.UUID,
+    body: ContractCreate,
+    session: SessionDep,
+    caller: PersonalWriter,
+    rules: Rules,
+) -> ContractRead:
+    parcours = await _locked(session, caller, parcours_id)
+    _refuse_closed(parcours)
+    warnings = refuse_blocking(
+        await service.contract_violations(session, parcours, service.facts_of(body), rules)
+    )
+    contract = await repository.add(
+        session,
+        Contract(
+            parcours_id=parcours.id,
+            salarie_id=parcours.salarie_id,
+            structure_id=parcours.structure_id,
+            warnings=[w.model_dump() for w in warnings],
+            **body.model_dump(),
+        ),
+    )
+    return (await service.contract_reads(session, [contract]))[0]
+
+
+@router.get("/{parcours_id}/derogations", summary="List a parcours' derogations")
+async def list_derogations(
+    parcours_id: uuid.UUID, session: SessionDep, caller: PersonalReader, page: PageDep
+) -> Page[DerogationRead]:
+    return await _children(session, caller, parcours_id, page, Derogation, DerogationRead)
+
+
+@router.post(
+    "/{parcours_id}/derogations",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a derogation",
+    description="Beyond 24 months (50 or older, RQTH, particular difficulties, training "
+    "under way) or under 20 hours a week (ACI préfet up to 12 months; another part-time job "
+    "after 4 months, up to 6 months, not in an ETTI).",
+    responses=WRITE_PROBLEMS,
+)
+async def create_derogation(
+    parcours_id: uuid.UUID,
+    body: DerogationCreate,
+    session: SessionDep,
+    caller: PersonalWriter,
+    rules: Rules,
+) -> DerogationRead:
+    parcours = await _locked(session, caller, parcours_id)
+    facts = DerogationFacts(body.kind, body.start_date, body.end_date)
+    refuse_blocking(check_derogation(facts, await service.situation(session, parcours), rules))
+    derogation = await repository.add(
+        session, Derogation(parcours_id=parcours.id, **body.model_dump())
+    )
+    return DerogationRead.model_validate(derogation)
+
+
+@router.get("/{parcours_id}/actions", summary="List accompaniment actions")
+async def list_actions(
+    parcours_id: uuid.UUID, session: SessionDep, caller: PersonalReader, page: PageDep
+) -> Page[ActionRead]:
+    return await _children(session, caller, parcours_id, page, Action, ActionRead)
+
+
+@router.post(
+    "/{parcours_id}/actions",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record an accompaniment action",
+    responses=WRITE_PROBLEMS,
+)
+async def create_action(
+    parcours_id: uuid.UUID, body: ActionCreate, session: SessionDep, caller: PersonalWriter
+) -> ActionRead:
+    parcours = await visible_parcours(session, caller, parcours_id)
+    action = await repository.add(session, Action(parcours_id=parcours.id, **body.model_dump()))
+    return ActionRead.model_validate(action)
+
+
+@router.get("/{parcours_id}/freins", summary="List freins (barriers) and whether lifted")
+async def list_freins(
+    parcours_id: uuid.UUID, session: SessionDep, caller: PersonalReader, page: PageDep
+) -> Page[FreinRead]:
+    return await _children(session, caller, parcours_id, page, FreinRecord, FreinRead)
+
+
+@router.post(
+    "/{parcours_id}/freins",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a frein identified",
+    responses=WRITE_PROBLEMS,
+)
+async def create_frein(
+    parcours_id: uuid.UUID, body: FreinCreate, session: SessionDep, caller: PersonalWriter
+) -> FreinRead:
+    parcours = await visible_parcours(session, caller, parcours_id)
+    frein = await repository.add(session, FreinRecord(parcours_id=parcours.id, **body.model_dump()))
+    return FreinRead.model_validate(frein)
+
+
+@router.patch(
+    "/{parcours_id}/freins/{frein_id}",
+    summary="Record that a frein was lifted (or not)",
+    responses=WRITE_PROBLEMS,
+)
+async def update_frein(
+    parcours_id: uuid.UUID,
+    frein_id: uuid.UUID,
+    body: FreinUpdate,
+    session: SessionDep,
+    caller: PersonalWriter,
+) -> FreinRead:
+    await visible_parcours(session, caller, parcours_id)
+    frein = await repository.child(session, FreinRecord, parcours_id, frein_id)
+    if frein is None:
+        raise NotFound("no frein with this id in this parcours")
+    await repository.update_child(session, frein, body.model_dump(exclude_unset=True))
+    return FreinRead.model_validate(frein)
+
+
+@router.get("/{parcours_id}/objectives", summary="List objectives and étapes")
+async def list_objectives(
+    parcours_id: uuid.UUID, session: SessionDep, caller: PersonalReader, page: PageDep
+) -> Page[ObjectiveRead]:
+    return await _children(session, caller, parcours_id, page, Objective, ObjectiveRead)
+
+
+@router.post(
+    "/{parcours_id}/objectives",
+    status_code=status.HTTP_201_CREATED,
+    summary="Set an objective or étape",
+    responses=WRITE_PROBLEMS,
+)
+async def create_objective(
+    parcours_id: uuid.UUID, body: ObjectiveCreate, session: SessionDep, caller: PersonalWriter
+) -> ObjectiveRead:
+    parcours = await visible_parcours(session, caller, parcours_id)
+    objective = await repository.add(
+        session, Objective(parcours_id=parcours.id, **body.model_dump())
+    )
+    return ObjectiveRead.model_validate(objective)
+
+
+@router.patch(
+    "/{parcours_id}/objectives/{objective_id}",
+    summary="Record that an objective was reached (or not)",
+    responses=WRITE_PROBLEMS,
+)
+async def update_objective(
+    parcours_id: uuid.UUID,
+    objective_id: uuid.UUID,
+    body: ObjectiveUpdate,
+    session: SessionDep,
+    caller: PersonalWriter,
+) -> ObjectiveRead:
+    await visible_parcours(session, caller, parcours_id)
+    objective = await repository.child(session, Objective, parcours_id, objective_id)
+    if objective is None:
+        raise NotFound("no objective with this id in this parcours")
+    await repository.update_child(session, objective, body.model_dump(exclude_unset=True))
+    return ObjectiveRead.model_validate(objective)
+
+
+async def visible_parcours(session: SessionDep, caller: Caller, parcours_id: uuid.UUID) -> Parcours:
+    parcours = await repository.get_visible(session, caller, parcours_id)
+    if parcours is None:
+        raise NotFound("no parcours with this id")
+    return parcours
+
+
+async def _locked(session: SessionDep, caller: Caller, parcours_id: uuid.UUID) -> Parcours:
+    """The parcours, with its salarié locked: the checks across contracts hold until commit."""
+    parcours = await visible_parcours(session, caller, parcours_id)
+    await salaries.lock(session, parcours.salarie_id)
+    return await visible_parcours(session, caller, parcours_id)
+
+
+def _refuse_closed(parcours: Parcours) -> None:
+    if parcours.status is ParcoursStatus.sorti:
+        raise Conflict(f"the parcours ended on {parcours.exit_date}")
+
+
+def _exit_before_entry(parcours: Parcours, body: ExitCreate) -> Violation:
+    return blocking(
+        "exit_before_entry",
+        "the exit comes on or after the entry",
+        "L5132-1",
+        entry_date=parcours.entry_date,
+        exit_date=body.exit_date,
+    )
+
+
+ChildRead = TypeVar("ChildRead", DerogationRead, ActionRead, FreinRead, ObjectiveRead)
+
+
+async def _children(
+    session: SessionDep,
+    caller: Caller,
+    parcours_id: uuid.UUID,
+    page: PageRequest,
+    model: type[Derogation] | type[Action] | type[FreinRecord] | type[Objective],
+    schema: type[ChildRead],
+) -> Page[ChildRead]:
+    await visible_parcours(session, caller, parcours_id)
+    name = model.__tablename__
+    rows = await repository.children(
+        session, model, parcours_id, after=page.after(name), limit=page.limit
+    )
+    items = [schema.model_validate(row) for row in rows]
+    return build_page(items, page, name, lambda item: (item.created_at, item.id))

@@ -1,0 +1,97 @@
+"""What the parcours routes compose: the context from the repository, the rules, and
+the answer (refused with every violation, or kept with its warnings)."""
+
+import uuid
+from collections.abc import Sequence
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import RulesBroken, RuleViolation
+from app.parcours import repository
+from app.parcours.models import Contract, Parcours
+from app.parcours.parameters import RuleParameters
+from app.parcours.rules import ContractFacts, DerogationFacts, Situation, Violation, check_contract
+from app.parcours.schemas import AmendmentRead, ContractCreate, ContractRead
+from app.reference.enums import Severity
+
+
+def rule_parameters(request: Request) -> RuleParameters:
+    rules: RuleParameters = request.app.state.settings.rules
+    return rules
+
+
+def as_problems(violations: Sequence[Violation]) -> list[RuleViolation]:
+    return [RuleViolation.model_validate(v, from_attributes=True) for v in violations]
+
+
+def refuse_blocking(violations: Sequence[Violation]) -> list[RuleViolation]:
+    """Raises a 422 listing every violation when one blocks; else returns the warnings."""
+    if any(v.severity is Severity.blocking for v in violations):
+        raise RulesBroken(as_problems(violations))
+    return as_problems(violations)
+
+
+def facts_of(contract: Contract | ContractCreate) -> ContractFacts:
+    if isinstance(contract, Contract):
+        return ContractFacts(
+            contract.kind, contract.start_date, contract.end_date, contract.weekly_hours
+        )
+    return ContractFacts(
+        contract.kind, contract.start_date, contract.end_date, contract.weekly_hours
+    )
+
+
+async def situation(
+    session: AsyncSession, parcours: Parcours, *, other_than: uuid.UUID | None = None
+) -> Situation:
+    context = await repository.context(session, parcours, other_than=other_than)
+    return Situation(
+        structure_kind=context.structure_kind,
+        birth_date=context.birth_date,
+        parcours_entry=parcours.entry_date,
+        pass_start=context.pass_start,
+        pass_end=context.pass_end,
+        parcours_contracts=[facts_of(c) for c in context.parcours_contracts],
+        structure_contracts=[facts_of(c) for c in context.structure_contracts],
+        derogations=[
+            DerogationFacts(d.kind, d.start_date, d.end_date) for d in context.derogations
+        ],
+    )
+
+
+async def contract_violations(
+    session: AsyncSession,
+    parcours: Parcours,
+    contract: ContractFacts,
+    rules: RuleParameters,
+    *,
+    other_than: uuid.UUID | None = None,
+) -> list[Violation]:
+    """The one check behind the dry run, the creation and the amendments."""
+    return check_contract(
+        contract, await situation(session, parcours, other_than=other_than), rules
+    )
+
+
+async def contract_reads(
+    session: AsyncSession, contracts: Sequence[Contract]
+) -> list[ContractRead]:
+    amendments = await repository.amendments(session, [c.id for c in contracts])
+    return [
+        ContractRead(
+            id=c.id,
+            parcours_id=c.parcours_id,
+            salarie_id=c.salarie_id,
+            structure_id=c.structure_id,
+            kind=c.kind,
+            start_date=c.start_date,
+            end_date=c.end_date,
+            weekly_hours=c.weekly_hours,
+            warnings=[RuleViolation.model_validate(w) for w in c.warnings],
+            amendments=[AmendmentRead.model_validate(a) for a in amendments[c.id]],
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )
+        for c in contracts
+    ]

@@ -1,0 +1,151 @@
+"""Every query on salariés and their PASS IAE."""
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Caller
+from app.db import save_changes, substring_pattern
+from app.keys.models import Role
+from app.pagination import keyset
+from app.salaries.models import PassAdjustment, PassIae, Salarie
+
+SORT_KEY = (Salarie.updated_at, Salarie.id)
+
+
+def owned_by(caller: Caller, column: Any) -> ColumnElement[bool]:
+    """Personal data a caller may reach: all for admin, its structure's for a structure
+    key (other roles never get here: the routes refuse them)."""
+    if caller.role is Role.admin:
+        return true()
+    return column == caller.structure_id  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class SalarieFilters:
+    structure_id: uuid.UUID | None = None
+    text: str | None = None
+    updated_since: dt.datetime | None = None
+
+
+async def get_visible(
+    session: AsyncSession, caller: Caller, salarie_id: uuid.UUID
+) -> Salarie | None:
+    statement = select(Salarie).where(
+        Salarie.id == salarie_id, owned_by(caller, Salarie.structure_id)
+    )
+    return await session.scalar(statement)
+
+
+async def lock(session: AsyncSession, salarie_id: uuid.UUID) -> Salarie | None:
+    """The salarié, locked: contract and PASS writes that check across rows take it."""
+    return await session.get(Salarie, salarie_id, with_for_update=True, populate_existing=True)
+
+
+async def page(
+    session: AsyncSession,
+    caller: Caller,
+    filters: SalarieFilters,
+    *,
+    after: Sequence[object] | None,
+    limit: int,
+) -> Sequence[Salarie]:
+    statement = select(Salarie).where(owned_by(caller, Salarie.structure_id))
+    if filters.structure_id is not None:
+        statement = statement.where(Salarie.structure_id == filters.structure_id)
+    if filters.text:
+        pattern = substring_pattern(filters.text)
+        statement = statement.where(
+            or_(Salarie.last_name.ilike(pattern), Salarie.first_name.ilike(pattern))
+        )
+    if filters.updated_since is not None:
+        statement = statement.where(Salarie.updated_at >= filters.updated_since)
+    return (await session.scalars(keyset(statement, SORT_KEY, after, limit))).all()
+
+
+async def duplicate_of(
+    session: AsyncSession,
+    structure_id: uuid.UUID,
+    *,
+    nir_hash: bytes | None,
+    first_name: str,
+    last_name: str,
+    birth_date: dt.date,
+    other_than: uuid.UUID | None = None,
+) -> Salarie | None:
+    """A salarié of the structure with the same NIR, or the same names and birth date."""
+    same_identity = (
+        (func.lower(Salarie.last_name) == last_name.lower())
+        & (func.lower(Salarie.first_name) == first_name.lower())
+        & (Salarie.birth_date == birth_date)
+    )
+    same = or_(same_identity, Salarie.nir_hash == nir_hash) if nir_hash else same_identity
+    statement = select(Salarie).where(Salarie.structure_id == structure_id, same)
+    if other_than is not None:
+        statement = statement.where(Salarie.id != other_than)
+    return await session.scalar(statement.limit(1))
+
+
+async def create(session: AsyncSession, values: dict[str, Any]) -> Salarie:
+    salarie = Salarie(**values)
+    session.add(salarie)
+    await session.flush()
+    await session.refresh(salarie)
+    return salarie
+
+
+async def update_salarie(
+    session: AsyncSession, salarie: Salarie, changes: dict[str, Any]
+) -> Salarie:
+    await save_changes(session, salarie, changes)
+    return salarie
+
+
+async def pass_of(session: AsyncSession, salarie_id: uuid.UUID) -> PassIae | None:
+    return await session.scalar(
+        select(PassIae)
+        .where(PassIae.salarie_id == salarie_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def adjustments(session: AsyncSession, pass_id: uuid.UUID) -> Sequence[PassAdjustment]:
+    statement = select(PassAdjustment).where(PassAdjustment.pass_id == pass_id)
+    return (
+        await session.scalars(statement.order_by(PassAdjustment.start_date, PassAdjustment.id))
+    ).all()
+
+
+async def set_pass(
+    session: AsyncSession,
+    salarie_id: uuid.UUID,
+    *,
+    number: str,
+    start_date: dt.date,
+    end_date: dt.date,
+) -> PassIae:
+    current = await pass_of(session, salarie_id)
+    if current is None:
+        current = PassIae(
+            salarie_id=salarie_id, number=number, start_date=start_date, end_date=end_date
+        )
+        session.add(current)
+        await session.flush()
+        await session.refresh(current)
+        return current
+    await save_changes(
+        session, current, {"number": number, "start_date": start_date, "end_date": end_date}
+    )
+    return current
+
+
+async def add_adjustment(
+    session: AsyncSession, adjustment: PassAdjustment, pass_iae: PassIae, end_date: dt.date
+) -> None:
+    session.add(adjustment)
+    await save_changes(session, pass_iae, {"end_date": end_date})

@@ -1,0 +1,281 @@
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from app.auth import Caller, PersonalReader, PersonalWriter
+from app.concurrency import IfMatch, check_if_match, etag
+from app.db import SessionDep
+from app.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    field_problem,
+    problem_responses,
+)
+from app.keys.models import Role
+from app.pagination import Page, PageDep, build_page
+from app.parcours.rules import Adjustment, adjustment_violations, pass_iae_end
+from app.parcours.service import refuse_blocking, rule_parameters
+from app.salaries import repository
+from app.salaries.models import PassAdjustment, PassIae, Salarie
+from app.salaries.nir import nir_hash
+from app.salaries.repository import SalarieFilters
+from app.salaries.schemas import (
+    AdjustmentCreate,
+    AdjustmentRead,
+    PassIaeRead,
+    PassIaeSet,
+    SalarieCreate,
+    SalarieRead,
+    SalarieUpdate,
+)
+from app.structures import repository as structures
+
+router = APIRouter(
+    prefix="/v1/salaries",
+    tags=["salaries"],
+    responses=problem_responses(401, 403, 404, 422, 429, 503),
+)
+WRITE_PROBLEMS = problem_responses(400, 409, 412, 413, 415)
+LIST = "salaries"
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a salarié",
+    description="A structure key registers its own salariés; an admin key names the "
+    "structure. A NIR is validated and kept only as a keyed hash. The same NIR, or the "
+    "same names and birth date, in the structure is a 409 naming the existing salarié.",
+    responses=WRITE_PROBLEMS,
+)
+async def create_salarie(
+    body: SalarieCreate,
+    session: SessionDep,
+    caller: PersonalWriter,
+    request: Request,
+    response: Response,
+) -> SalarieRead:
+    structure_id = await _target_structure(session, caller, body.structure_id)
+    hashed = nir_hash(_nir_key(request), body.nir) if body.nir else None
+    await _refuse_duplicate(
+        session, structure_id, hashed, body.first_name, body.last_name, body.birth_date
+    )
+    values = body.model_dump(exclude={"nir", "structure_id"}) | {
+        "structure_id": structure_id,
+        "nir_hash": hashed,
+    }
+    salarie = await repository.create(session, values)
+    response.headers["ETag"] = etag(salarie.version)
+    response.headers["Location"] = f"{router.prefix}/{salarie.id}"
+    return _read(salarie)
+
+
+@router.get("", summary="List salariés", description="A structure key: its own; admin: all.")
+async def list_salaries(
+    session: SessionDep,
+    caller: PersonalReader,
+    page: PageDep,
+    structure: Annotated[uuid.UUID | None, Query(description="Admin: one structure's")] = None,
+    q: Annotated[
+        str | None, Query(min_length=2, max_length=100, description="Text in a name")
+    ] = None,
+    updated_since: Annotated[dt.datetime | None, Query()] = None,
+) -> Page[SalarieRead]:
+    filters = SalarieFilters(structure, q, updated_since)
+    rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)
+    return build_page([_read(row) for row in rows], page, LIST, lambda s: (s.updated_at, s.id))
+
+
+@router.get("/{salarie_id}", summary="Read a salarié")
+async def read_salarie(
+    salarie_id: uuid.UUID, session: SessionDep, caller: PersonalReader, response: Response
+) -> SalarieRead:
+    salarie = await visible_salarie(session, caller, salarie_id)
+    response.headers["ETag"] = etag(salarie.version)
+    return _read(salarie)
+
+
+@router.patch(
+    "/{salarie_id}",
+    summary="Update a salarié",
+    description="`If-Match` honoured (412 on a stale ETag).",
+    responses=WRITE_PROBLEMS,
+)
+async def update_salarie(
+    salarie_id: uuid.UUID,
+    body: SalarieUpdate,
+    session: SessionDep,
+    caller: PersonalWriter,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> SalarieRead:
+    await visible_salarie(session, caller, salarie_id)
+    salarie = await repository.lock(session, salarie_id)
+    assert salarie is not None
+    check_if_match(if_match, salarie.version)
+    changes = body.model_dump(exclude_unset=True, exclude={"nir"})
+    if "nir" in body.model_fields_set:
+        changes["nir_hash"] = nir_hash(_nir_key(request), body.nir) if body.nir else None
+    merged = {
+        field: changes.get(field, getattr(salarie, field))
+        for field in ("nir_hash", "first_name", "last_name", "birth_date")
+    }
+    await _refuse_duplicate(session, salarie.structure_id, *merged.values(), other_than=salarie.id)
+    salarie = await repository.update_salarie(session, salarie, changes)
+    response.headers["ETag"] = etag(salarie.version)
+    return _read(salarie)
+
+
+@router.get("/{salarie_id}/pass-iae", summary="Read the salarié's PASS IAE")
+async def read_pass_iae(
+    salarie_id: uuid.UUID, session: SessionDep, caller: PersonalReader
+) -> PassIaeRead:
+    await visible_salarie(session, caller, salarie_id)
+    pass_iae = await repository.pass_of(session, salarie_id)
+    if pass_iae is None:
+        raise NotFound("this salarié has no PASS IAE")
+    return await _pass_read(session, pass_iae)
+
+
+@router.put(
+    "/{salarie_id}/pass-iae",
+    summary="Set the salarié's PASS IAE",
+    description="Creates or replaces it; its end is start + 730 - 1 days (a setting), moved "
+    "by its suspensions and prolongations.",
+    responses=WRITE_PROBLEMS,
+)
+async def set_pass_iae(
+    salarie_id: uuid.UUID,
+    body: PassIaeSet,
+    session: SessionDep,
+    caller: PersonalWriter,
+    request: Request,
+) -> PassIaeRead:
+    await visible_salarie(session, caller, salarie_id)
+    await repository.lock(session, salarie_id)
+    current = await repository.pass_of(session, salarie_id)
+    kept = await repository.adjustments(session, current.id) if current else []
+    end = pass_iae_end(
+        body.start_date,
+        [Adjustment(a.start_date, a.end_date) for a in kept],
+        rule_parameters(request),
+    )
+    pass_iae = await repository.set_pass(
+        session, salarie_id, number=body.number, start_date=body.start_date, end_date=end
+    )
+    return await _pass_read(session, pass_iae)
+
+
+@router.post(
+    "/{salarie_id}/pass-iae/adjustments",
+    status_code=status.HTTP_201_CREATED,
+    summary="Suspend or prolong the PASS IAE",
+    description="Each lasts at most 12 months (a setting) and moves the end by its length.",
+    responses=WRITE_PROBLEMS,
+)
+async def add_pass_adjustment(
+    salarie_id: uuid.UUID,
+    body: AdjustmentCreate,
+    session: SessionDep,
+    caller: PersonalWriter,
+    request: Request,
+) -> PassIaeRead:
+    await visible_salarie(session, caller, salarie_id)
+    await repository.lock(session, salarie_id)
+    pass_iae = await repository.pass_of(session, salarie_id)
+    if pass_iae is None:
+        raise NotFound("this salarié has no PASS IAE")
+    adjustment = Adjustment(body.start_date, body.end_date)
+    refuse_blocking(adjustment_violations(adjustment, rule_parameters(request)))
+    kept = await repository.adjustments(session, pass_iae.id)
+    end = pass_iae_end(
+        pass_iae.start_date,
+        [*(Adjustment(a.start_date, a.end_date) for a in kept), adjustment],
+        rule_parameters(request),
+    )
+    await repository.add_adjustment(
+        session, PassAdjustment(pass_id=pass_iae.id, **body.model_dump()), pass_iae, end
+    )
+    return await _pass_read(session, pass_iae)
+
+
+async def visible_salarie(session: SessionDep, caller: Caller, salarie_id: uuid.UUID) -> Salarie:
+    salarie = await repository.get_visible(session, caller, salarie_id)
+    if salarie is None:
+        raise NotFound("no salarié with this id")
+    return salarie
+
+
+async def _target_structure(
+    session: SessionDep, caller: Caller, requested: uuid.UUID | None
+) -> uuid.UUID:
+    if caller.role is Role.structure:
+        assert caller.structure_id is not None
+        if requested not in (None, caller.structure_id):
+            raise Forbidden("a structure key registers its own salariés only")
+        return caller.structure_id
+    if requested is None:
+        raise ValidationFailed(
+            "name the structure",
+            errors=[field_problem("structure_id", "required for an admin key")],
+        )
+    if not await structures.existing_ids(session, [requested]):
+        raise ValidationFailed(
+            "unknown structure", errors=[field_problem("structure_id", "no such structure")]
+        )
+    return requested
+
+
+async def _refuse_duplicate(
+    session: SessionDep,
+    structure_id: uuid.UUID,
+    hashed: bytes | None,
+    first_name: str,
+    last_name: str,
+    birth_date: dt.date,
+    *,
+    other_than: uuid.UUID | None = None,
+) -> None:
+    existing = await repository.duplicate_of(
+        session,
+        structure_id,
+        nir_hash=hashed,
+        first_name=first_name,
+        last_name=last_name,
+        birth_date=birth_date,
+        other_than=other_than,
+    )
+    if existing is not None:
+        raise Conflict(
+            f"this salarié is already registered in the structure as {existing.id}",
+            extra={"existing_salarie_id": str(existing.id)},
+        )
+
+
+def _nir_key(request: Request) -> bytes:
+    key: bytes = request.app.state.nir_key
+    return key
+
+
+def _read(salarie: Salarie) -> SalarieRead:
+    return SalarieRead.model_validate(
+        {
+            **{c: getattr(salarie, c) for c in SalarieRead.model_fields if c != "has_nir"},
+            "has_nir": salarie.nir_hash is not None,
+        }
+    )
+
+
+async def _pass_read(session: SessionDep, pass_iae: PassIae) -> PassIaeRead:
+    kept = await repository.adjustments(session, pass_iae.id)
+    return PassIaeRead(
+        number=pass_iae.number,
+        start_date=pass_iae.start_date,
+        end_date=pass_iae.end_date,
+        adjustments=[AdjustmentRead.model_validate(a) for a in kept],
+    )

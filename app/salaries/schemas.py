@@ -1,0 +1,204 @@
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from app.reference.enums import (
+    EligibilityCriterion,
+    Gender,
+    PassAdjustmentKind,
+    PassAdjustmentReason,
+)
+from app.reference.schemas import CommuneCode
+from app.salaries.nir import validate_nir
+
+PersonName = Annotated[str, Field(min_length=1, max_length=100)]
+Nir = Annotated[
+    str,
+    AfterValidator(validate_nir),
+    Field(description="Write-only: validated, kept as a keyed hash, never returned"),
+]
+FranceTravailId = Annotated[str, Field(pattern=r"^[0-9A-Z]{7,20}$", examples=["1234567A"])]
+
+_SALARIE_EXAMPLE: dict[str, Any] = {
+    "first_name": "Maëlle",
+    "last_name": "Le Goff",
+    "birth_date": "1991-04-12",
+    "gender": "femme",
+    "commune_code": "29019",
+    "residence_qpv": True,
+    "residence_zrr": False,
+    "criteria": ["rsa"],
+    "france_travail_id": "4567890B",
+}
+
+
+def _distinct_criteria(criteria: list[EligibilityCriterion]) -> list[EligibilityCriterion]:
+    return sorted(set(criteria))
+
+
+Criteria = Annotated[list[EligibilityCriterion], AfterValidator(_distinct_criteria)]
+
+
+class SalarieCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{**_SALARIE_EXAMPLE, "nir": "2910429019123 45"}]},
+    )
+
+    structure_id: uuid.UUID | None = Field(
+        None, description="Admin keys name the structure; a structure key's own by default"
+    )
+    first_name: PersonName
+    last_name: PersonName
+    birth_date: dt.date
+    gender: Gender
+    commune_code: CommuneCode | None = None
+    residence_qpv: bool = False
+    residence_zrr: bool = False
+    criteria: Criteria = []
+    nir: Nir | None = None
+    france_travail_id: FranceTravailId | None = None
+
+    @field_validator("birth_date")
+    @classmethod
+    def plausible(cls, birth_date: dt.date) -> dt.date:
+        if not dt.date(1900, 1, 1) <= birth_date <= dt.date.today():
+            raise ValueError("the birth date is in the past, after 1900")
+        return birth_date
+
+
+class SalarieUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"criteria": ["rsa", "rqth"]}]}
+    )
+
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
+    birth_date: dt.date | None = None
+    gender: Gender | None = None
+    commune_code: CommuneCode | None = None
+    residence_qpv: bool | None = None
+    residence_zrr: bool | None = None
+    criteria: Criteria | None = None
+    nir: Nir | None = None
+    france_travail_id: FranceTravailId | None = None
+
+    @field_validator(
+        "first_name",
+        "last_name",
+        "birth_date",
+        "gender",
+        "residence_qpv",
+        "residence_zrr",
+        "criteria",
+    )
+    @classmethod
+    def not_null(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            raise ValueError(f"{info.field_name} cannot be null; leave it out to keep it")
+        return value
+
+
+class SalarieRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    **_SALARIE_EXAMPLE,
+                    "id": "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d",
+                    "structure_id": "5b0c8a1e-9f2d-4e7a-8c3b-1d2e3f4a5b6c",
+                    "has_nir": True,
+                    "created_at": "2026-11-26T09:30:00Z",
+                    "updated_at": "2026-11-26T09:30:00Z",
+                }
+            ]
+        },
+    )
+
+    id: uuid.UUID
+    structure_id: uuid.UUID
+    first_name: str
+    last_name: str
+    birth_date: dt.date
+    gender: Gender
+    commune_code: str | None
+    residence_qpv: bool
+    residence_zrr: bool
+    criteria: list[EligibilityCriterion]
+    has_nir: bool
+    france_travail_id: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class PassIaeSet(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"number": "999992412345", "start_date": "2025-01-06"}]},
+    )
+
+    number: Annotated[str, Field(pattern=r"^[0-9A-Z]{12}$", description="12 characters")]
+    start_date: dt.date
+
+
+class AdjustmentCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "suspension",
+                    "reason": "arret_maladie",
+                    "start_date": "2025-03-01",
+                    "end_date": "2025-03-31",
+                }
+            ]
+        },
+    )
+
+    kind: PassAdjustmentKind
+    reason: PassAdjustmentReason
+    start_date: dt.date
+    end_date: dt.date
+
+
+class AdjustmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: PassAdjustmentKind
+    reason: PassAdjustmentReason
+    start_date: dt.date
+    end_date: dt.date
+
+
+class PassIaeRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "number": "999992412345",
+                    "start_date": "2025-01-06",
+                    "end_date": "2027-02-05",
+                    "adjustments": [
+                        {
+                            "id": "0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f",
+                            "kind": "suspension",
+                            "reason": "arret_maladie",
+                            "start_date": "2025-03-01",
+                            "end_date": "2025-03-31",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    number: str
+    start_date: dt.date
+    end_date: dt.date = Field(description="start + 730 - 1 days, moved by the adjustments")
+    adjustments: list[AdjustmentRead]
