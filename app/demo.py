@@ -1,8 +1,11 @@
 """A small, realistic demo data set: structures of each kind in Bretagne and
-Occitanie, their 2025 annexes, client companies and a network. Fictional names,
-valid SIRETs. Loading it twice changes nothing."""
+Occitanie, their 2025 annexes, client companies, a network, and in each structure
+salariés with parcours, contracts over two years, monthly hours, accompaniment and
+exits of every category, all checked by the rules engine. Fictional people, valid
+SIRETs. Loading it twice changes nothing."""
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -10,7 +13,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from app.companies import repository as companies
 from app.networks import repository as networks
 from app.networks.models import Network
-from app.reference.enums import ActivitySector, CompanySize, StructureKind
+from app.parcours import repository as parcours_repository
+from app.parcours import service as parcours_service
+from app.parcours.models import Action, Contract, FreinRecord, Objective, Parcours
+from app.parcours.parameters import RuleParameters
+from app.parcours.rules import ContractFacts, add_months, last_day_of_months, pass_iae_end
+from app.reference.enums import (
+    EXIT_CATEGORY_OF_MOTIF,
+    ActionKind,
+    ActivitySector,
+    CompanySize,
+    ContractKind,
+    EligibilityCriterion,
+    ExitMotif,
+    Frein,
+    Gender,
+    ParcoursStatus,
+    Severity,
+    StructureKind,
+)
+from app.salaries import repository as salaries
 from app.structures import repository as structures
 from app.structures.models import Annexe
 
@@ -146,7 +168,7 @@ YEAR = 2025
 
 async def load(session: AsyncSession) -> dict[str, int]:
     """Adds what is missing of the data set; returns how many records it added."""
-    added = {"structures": 0, "annexes": 0, "companies": 0, "networks": 0}
+    added = {"structures": 0, "annexes": 0, "companies": 0, "networks": 0, "salaries": 0}
     bretagne_ids = []
     for siret, name, kind, commune, departement, region, sectors, etp in STRUCTURES:
         structure = await structures.siret_owner(session, siret)
@@ -199,6 +221,7 @@ async def load(session: AsyncSession) -> dict[str, int]:
         network = await networks.add(session, Network(name=NETWORK_NAME, departement_codes=["29"]))
         await networks.add_members(session, network.id, bretagne_ids)
         added["networks"] += 1
+    added["salaries"] = await load_parcours(session)
     return added
 
 
@@ -209,3 +232,149 @@ async def load_into(url: str) -> dict[str, int]:
             return await load(session)
     finally:
         await engine.dispose()
+
+
+FIRST_NAMES = ["Maëlle", "Yannick", "Sofiane", "Inès", "Gwenaël", "Fatou", "Pierre", "Léa"]
+LAST_NAMES = ["Le Goff", "Martin", "Benali", "Tanguy", "Diallo", "Roux", "Kerdraon", "Garcia"]
+EXITS = [
+    ExitMotif.cdi,
+    ExitMotif.cdd_moins_6_mois,
+    ExitMotif.formation_qualifiante,
+    ExitMotif.chomage,
+    ExitMotif.fin_periode_essai,
+]
+SALARIES_PER_STRUCTURE = 5
+CONTRACT_KIND = {
+    StructureKind.ACI: ContractKind.cddi,
+    StructureKind.EI: ContractKind.cddi,
+    StructureKind.AI: ContractKind.cddi,
+    StructureKind.ETTI: ContractKind.ctti,
+}
+
+
+async def load_parcours(session: AsyncSession) -> int:
+    """Salariés of the demo structures and everything in their parcours; returns how
+    many salariés it added."""
+    rules = RuleParameters()
+    added = 0
+    for index, (siret, *_rest) in enumerate(STRUCTURES):
+        structure = await structures.siret_owner(session, siret)
+        assert structure is not None
+        kind = CONTRACT_KIND.get(structure.kind)
+        if kind is None:  # no contract kind fits an EITI's independent workers
+            continue
+        for number in range(SALARIES_PER_STRUCTURE):
+            person = (index * SALARIES_PER_STRUCTURE + number) % len(FIRST_NAMES)
+            first_name, last_name = FIRST_NAMES[person], f"{LAST_NAMES[number]} ({index + 1})"
+            birth_date = dt.date(1975 + 3 * number, 1 + index, 10)
+            if await salaries.duplicate_of(
+                session,
+                structure.id,
+                nir_hash=None,
+                first_name=first_name,
+                last_name=last_name,
+                birth_date=birth_date,
+            ):
+                continue
+            await _one_parcours(
+                session, structure.id, kind, rules, number, first_name, last_name, birth_date
+            )
+            added += 1
+    return added
+
+
+async def _one_parcours(
+    session: AsyncSession,
+    structure_id: uuid.UUID,
+    kind: ContractKind,
+    rules: RuleParameters,
+    number: int,
+    first_name: str,
+    last_name: str,
+    birth_date: dt.date,
+) -> None:
+    entry = dt.date(2024, 1 + 2 * number, 15)
+    salarie = await salaries.create(
+        session,
+        {
+            "structure_id": structure_id,
+            "first_name": first_name,
+            "last_name": last_name,
+            "birth_date": birth_date,
+            "gender": Gender.femme if number % 2 else Gender.homme,
+            "criteria": [EligibilityCriterion.rsa],
+            "residence_qpv": number % 3 == 0,
+        },
+    )
+    pass_start = entry - dt.timedelta(days=10)
+    await salaries.set_pass(
+        session,
+        salarie.id,
+        number=f"99999{structure_id.int % 10**4:04d}{number:03d}",
+        start_date=pass_start,
+        end_date=pass_iae_end(pass_start, [], rules),
+    )
+    parcours = await parcours_repository.add(
+        session, Parcours(salarie_id=salarie.id, structure_id=structure_id, entry_date=entry)
+    )
+    first_end = last_day_of_months(entry, 6)
+    second_end = last_day_of_months(first_end + dt.timedelta(days=1), 6)
+    for start, end in [(entry, first_end), (first_end + dt.timedelta(days=1), second_end)]:
+        terms = ContractFacts(kind, start, end, Decimal(26 if number % 2 else 30))
+        violations = await parcours_service.contract_violations(session, parcours, terms, rules)
+        assert not any(v.severity is Severity.blocking for v in violations), violations
+        contract = await parcours_repository.add(
+            session,
+            Contract(
+                parcours_id=parcours.id,
+                salarie_id=salarie.id,
+                structure_id=structure_id,
+                kind=kind,
+                start_date=start,
+                end_date=end,
+                weekly_hours=terms.weekly_hours,
+                warnings=[parcours_service.as_problems([v])[0].model_dump() for v in violations],
+            ),
+        )
+        month = start.replace(day=1)
+        while month <= end:
+            worked = min(end, add_months(month, 1) - dt.timedelta(days=1)) - max(start, month)
+            hours = (terms.weekly_hours * (worked.days + 1) / 7).quantize(Decimal("0.01"))
+            await parcours_repository.set_hours(session, contract.id, month, hours)
+            month = add_months(month, 1)
+    for offset, action in enumerate([ActionKind.entretien, ActionKind.formation, ActionKind.bilan]):
+        await parcours_repository.add(
+            session,
+            Action(
+                parcours_id=parcours.id,
+                kind=action,
+                done_on=entry + dt.timedelta(days=30 * (offset + 1)),
+                duration_minutes=45 + 15 * offset,
+            ),
+        )
+    for offset, frein in enumerate([Frein.mobilite, Frein.logement][: 1 + number % 2]):
+        identified = entry + dt.timedelta(days=7 + offset)
+        lifted = identified + dt.timedelta(days=90) if (number + offset) % 2 == 0 else None
+        await parcours_repository.add(
+            session,
+            FreinRecord(
+                parcours_id=parcours.id, kind=frein, identified_on=identified, lifted_on=lifted
+            ),
+        )
+    await parcours_repository.add(
+        session,
+        Objective(
+            parcours_id=parcours.id, label="Permis B", target_date=entry + dt.timedelta(days=240)
+        ),
+    )
+    motif = EXITS[number % len(EXITS)]
+    await parcours_repository.record_exit(
+        session,
+        parcours,
+        {
+            "status": ParcoursStatus.sorti,
+            "exit_date": second_end,
+            "exit_motif": motif,
+            "exit_category": EXIT_CATEGORY_OF_MOTIF[motif],
+        },
+    )

@@ -10,8 +10,8 @@ async def test_demo_data_covers_each_kind_in_both_regions_and_loads_once(
     first = await demo.load(session)
     again = await demo.load(session)
     await session.commit()
-    assert first == {"structures": 10, "annexes": 10, "companies": 3, "networks": 1}
-    assert again == {"structures": 0, "annexes": 0, "companies": 0, "networks": 0}
+    assert first == {"structures": 10, "annexes": 10, "companies": 3, "networks": 1, "salaries": 40}
+    assert set(again.values()) == {0}
 
     structures = (
         await client.get("/v1/structures", headers=admin_headers, params={"limit": 50})
@@ -32,3 +32,35 @@ async def test_demo_data_covers_each_kind_in_both_regions_and_loads_once(
         await client.get(f"/v1/structures/{aci['id']}/annexes", headers=admin_headers)
     ).json()["items"]
     assert annexes[0]["aid"]["socle"] == "430578.00"  # 18 ETP x 23 921
+
+
+async def test_demo_parcours_follow_the_rules_and_exit_in_every_category(
+    session: AsyncSession, client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    await demo.load(session)
+    await session.commit()
+    parcours = (
+        await client.get("/v1/parcours", headers=admin_headers, params={"limit": 100})
+    ).json()["items"]
+    assert len(parcours) == 40
+    assert {p["exit_category"] for p in parcours} == {
+        "emploi_durable",
+        "emploi_transition",
+        "sortie_positive",
+        "autre_sortie",
+        "retrait",
+    }
+    first = parcours[0]
+    contracts = (
+        await client.get(f"/v1/parcours/{first['id']}/contracts", headers=admin_headers)
+    ).json()["items"]
+    assert len(contracts) == 2
+    assert all(c["warnings"] == [] for c in contracts)
+    hours = (
+        await client.get(f"/v1/contracts/{contracts[0]['id']}/hours", headers=admin_headers)
+    ).json()["items"]
+    assert len(hours) >= 6
+    for kind in ("actions", "freins", "objectives"):
+        assert (
+            await client.get(f"/v1/parcours/{first['id']}/{kind}", headers=admin_headers)
+        ).json()["items"]

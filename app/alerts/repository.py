@@ -75,7 +75,7 @@ async def page(
         - cddi.c.first_start,
         Integer,
     )
-    remaining = limit_days - cddi.c.total_days
+    remaining = cast(limit_days - cddi.c.total_days, Integer)
     extended = exists().where(
         Derogation.parcours_id == cddi.c.parcours_id, Derogation.kind.in_(EXTENDING_DEROGATIONS)
     )

@@ -64,3 +64,52 @@ async def create_network(
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+def new_nir(sex: str = "2", year: int = 91, month: int = 4) -> str:
+    """A valid NIR (with its control key) for a person born in 19YY-MM in Finistère."""
+    body = f"{sex}{year:02d}{month:02d}29019{next(_serial) % 1000:03d}"
+    return body + f"{97 - int(body) % 97:02d}"
+
+
+def salarie_body(**overrides: Any) -> dict[str, Any]:
+    return {
+        "first_name": "Maëlle",
+        "last_name": f"Le Goff {uuid.uuid4().hex[:6]}",
+        "birth_date": "1991-04-12",
+        "gender": "femme",
+        "criteria": ["rsa"],
+    } | overrides
+
+
+async def create_salarie(
+    client: httpx.AsyncClient, headers: dict[str, str], **overrides: Any
+) -> dict[str, Any]:
+    response = await client.post("/v1/salaries", headers=headers, json=salarie_body(**overrides))
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def salarie_in_parcours(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    *,
+    pass_start: str = "2024-01-01",
+    entry: str = "2024-01-15",
+    **salarie: Any,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A salarié with a PASS IAE and a parcours under way: (salarié, parcours)."""
+    person = await create_salarie(client, headers, **salarie)
+    response = await client.put(
+        f"/v1/salaries/{person['id']}/pass-iae",
+        headers=headers,
+        json={"number": f"9999{uuid.uuid4().int % 10**8:08d}", "start_date": pass_start},
+    )
+    assert response.status_code == 200, response.text
+    response = await client.post(
+        "/v1/parcours", headers=headers, json={"salarie_id": person["id"], "entry_date": entry}
+    )
+    assert response.status_code == 201, response.text
+    parcours: dict[str, Any] = response.json()
+    return person, parcours
