@@ -5,7 +5,7 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import Computed, DateTime, MetaData, func
@@ -37,6 +37,18 @@ class Base(DeclarativeBase):
 
 uuid_pk = Annotated[uuid.UUID, mapped_column(primary_key=True, default=uuid.uuid4)]
 created_at = Annotated[dt.datetime, mapped_column(server_default=func.now())]
+
+
+RecordT = TypeVar("RecordT", bound=Base)
+
+
+async def insert_record(session: AsyncSession, record: RecordT) -> RecordT:
+    """Inserts ``record`` and reads back what PostgreSQL filled in (defaults, computed
+    columns)."""
+    session.add(record)
+    await session.flush()
+    await session.refresh(record)
+    return record
 
 
 class Versioned:

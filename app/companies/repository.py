@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
 from app.companies.models import Company
-from app.db import save_changes, substring_pattern
+from app.db import insert_record, save_changes, substring_pattern
 from app.keys.models import Role
 from app.pagination import keyset
 from app.reference.enums import ActivitySector, CompanySize
@@ -79,11 +79,7 @@ async def page(
 
 
 async def create(session: AsyncSession, values: dict[str, Any]) -> Company:
-    company = Company(**values)
-    session.add(company)
-    await session.flush()
-    await session.refresh(company)
-    return company
+    return await insert_record(session, Company(**values))
 
 
 async def update_company(

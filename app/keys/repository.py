@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import insert_record
 from app.keys.models import ApiKey
 from app.keys.schemas import KeyCreate
 from app.pagination import keyset
@@ -33,10 +34,7 @@ async def create(
         prefix=prefix,
         created_by=created_by,
     )
-    session.add(key)
-    await session.flush()
-    await session.refresh(key)
-    return key
+    return await insert_record(session, key)
 
 
 async def get(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | None:

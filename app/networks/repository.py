@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import save_changes
+from app.db import insert_record, save_changes
 from app.networks.models import Network, NetworkMember
 from app.pagination import keyset
 from app.structures.models import Structure
@@ -63,10 +63,7 @@ async def member_ids(
 
 
 async def add(session: AsyncSession, network: Network) -> Network:
-    session.add(network)
-    await session.flush()
-    await session.refresh(network)
-    return network
+    return await insert_record(session, network)
 
 
 async def save(session: AsyncSession, network: Network, changes: dict[str, object]) -> None:

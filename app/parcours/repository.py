@@ -4,14 +4,14 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
-from app.db import Base, save_changes
+from app.db import RecordT, insert_record, save_changes
 from app.pagination import keyset
 from app.parcours.models import (
     Action,
@@ -27,8 +27,6 @@ from app.reference.enums import ParcoursStatus, StructureKind
 from app.salaries.models import PassIae, Salarie
 from app.salaries.repository import owned_by
 from app.structures.models import Structure
-
-RecordT = TypeVar("RecordT", bound=Base)
 
 
 @dataclass(frozen=True)
@@ -74,10 +72,7 @@ async def open_parcours(session: AsyncSession, salarie_id: uuid.UUID) -> Parcour
 
 
 async def add(session: AsyncSession, record: RecordT) -> RecordT:
-    session.add(record)
-    await session.flush()
-    await session.refresh(record)
-    return record
+    return await insert_record(session, record)
 
 
 async def record_exit(

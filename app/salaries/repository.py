@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
-from app.db import save_changes, substring_pattern
+from app.db import insert_record, save_changes, substring_pattern
 from app.keys.models import Role
 from app.pagination import keyset
 from app.salaries.models import PassAdjustment, PassIae, Salarie
@@ -92,11 +92,7 @@ async def duplicate_of(
 
 
 async def create(session: AsyncSession, values: dict[str, Any]) -> Salarie:
-    salarie = Salarie(**values)
-    session.add(salarie)
-    await session.flush()
-    await session.refresh(salarie)
-    return salarie
+    return await insert_record(session, Salarie(**values))
 
 
 async def update_salarie(
@@ -131,13 +127,10 @@ async def set_pass(
 ) -> PassIae:
     current = await pass_of(session, salarie_id)
     if current is None:
-        current = PassIae(
-            salarie_id=salarie_id, number=number, start_date=start_date, end_date=end_date
+        return await insert_record(
+            session,
+            PassIae(salarie_id=salarie_id, number=number, start_date=start_date, end_date=end_date),
         )
-        session.add(current)
-        await session.flush()
-        await session.refresh(current)
-        return current
     await save_changes(
         session, current, {"number": number, "start_date": start_date, "end_date": end_date}
     )

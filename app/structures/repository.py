@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
-from app.db import save_changes, substring_pattern
+from app.db import insert_record, save_changes, substring_pattern
 from app.keys.models import Role
 from app.networks import repository as networks
 from app.pagination import keyset
@@ -209,10 +209,7 @@ async def overlapping_annexe(
 
 
 async def add_annexe(session: AsyncSession, annexe: Annexe) -> Annexe:
-    session.add(annexe)
-    await session.flush()
-    await session.refresh(annexe)
-    return annexe
+    return await insert_record(session, annexe)
 
 
 async def update_annexe(session: AsyncSession, annexe: Annexe, changes: dict[str, Any]) -> Annexe:
