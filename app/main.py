@@ -18,10 +18,12 @@ from app.auth import KeyCache
 from app.companies import router as companies
 from app.db import Database, create_engine, database_url
 from app.errors import install_error_handlers, problem_schemas
+from app.idempotency.middleware import IdempotencyMiddleware
 from app.keys import router as keys
 from app.logs import configure_logging
 from app.middleware import BodyGuardMiddleware, HttpMetrics, RequestContextMiddleware
 from app.migrate import head_revision
+from app.missions import router as missions
 from app.networks import router as networks
 from app.pagination import CursorCodec
 from app.parcours import contracts_router as contracts
@@ -56,6 +58,7 @@ TAGS = [
     {"name": "networks", "description": "Fédérations and territorial bodies, and their scope"},
     {"name": "salaries", "description": "Salariés and their PASS IAE (personal data)"},
     {"name": "parcours", "description": "Parcours, contracts, hours and accompaniment"},
+    {"name": "missions", "description": "Work companies give to SIAE, from their ERPs"},
     {"name": "alerts", "description": "Contracts, PASS IAE and derogations ending soon"},
     {"name": "reference", "description": "Territories, dated parameters and enumerations"},
     {"name": "keys", "description": "API keys and the caller's identity"},
@@ -117,9 +120,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(parcours.router)
     app.include_router(contracts.router)
     app.include_router(alerts.router)
+    app.include_router(missions.router)
     app.include_router(reference.router)
 
-    app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(
+        BodyGuardMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        larger={"/v1/missions/bulk": settings.max_bulk_body_bytes},
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -130,26 +130,28 @@ class BodyGuardMiddleware:
     """Refuses request bodies over the size limit (413) or not in JSON (415) before
     any route reads them."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, larger: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.larger = larger or {}  # path -> its own limit (bulk imports)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _METHODS_WITH_BODY:
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.max_body_bytes)
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
         has_body = b"transfer-encoding" in headers or (length is not None and length != b"0")
         if has_body:
             content_type = headers.get(b"content-type", b"").decode("latin-1")
             if not _JSON_MEDIA_TYPES.match(content_type):
-                await _reject(
-                    scope, send, UnsupportedMediaType("send the body as application/json")
-                )
+                await reject(scope, send, UnsupportedMediaType("send the body as application/json"))
                 return
-        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            await _reject(scope, send, self._too_large())
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await reject(scope, send, _too_large(limit))
             return
 
         received = 0
@@ -161,17 +163,19 @@ class BodyGuardMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise HTTPException(413, self._too_large().detail)
+                if received > limit:
+                    raise HTTPException(413, _too_large(limit).detail)
             return message
 
         await self.app(scope, counting_receive, send)
 
-    def _too_large(self) -> PayloadTooLarge:
-        return PayloadTooLarge(f"the request body is limited to {self.max_body_bytes} bytes")
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"the request body is limited to {limit} bytes")
 
 
-async def _reject(scope: Scope, send: Send, problem: Problem) -> None:
+async def reject(scope: Scope, send: Send, problem: Problem) -> None:
+    """Answers with ``problem`` from a middleware, before any route runs."""
     request_id = scope.get("state", {}).get("request_id")
     response = problem_response(problem, instance=scope["path"], request_id=request_id)
     await response({"type": "http"}, _no_body, send)

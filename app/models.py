@@ -2,7 +2,9 @@
 
 from app.companies.models import Company
 from app.db import Base
+from app.idempotency.models import IdempotencyRecord
 from app.keys.models import ApiKey
+from app.missions.models import Mission, MissionAssignment, MissionHours
 from app.networks.models import Network, NetworkMember
 from app.parcours.models import (
     Action,
@@ -31,6 +33,10 @@ __all__ = [
     "Departement",
     "Derogation",
     "FreinRecord",
+    "IdempotencyRecord",
+    "Mission",
+    "MissionAssignment",
+    "MissionHours",
     "MonthlyHours",
     "Network",
     "NetworkMember",

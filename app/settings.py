@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     statement_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_bulk_body_bytes: int = Field(default=33_554_432, ge=1024)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_format: LogFormat = LogFormat.json
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")

@@ -13,6 +13,7 @@ from app.auth import Caller
 from app.companies.models import Company
 from app.db import insert_record, save_changes, substring_pattern
 from app.keys.models import Role
+from app.missions import repository as missions
 from app.pagination import keyset
 from app.reference.enums import ActivitySector, CompanySize
 
@@ -30,12 +31,14 @@ class CompanyFilters:
 
 
 def visible_to(caller: Caller) -> ColumnElement[bool]:
-    """Admin all; a company key its own. Structures will see the companies they
-    work for once missions exist; networks see none (aggregates only)."""
+    """Admin all; a company key its own; a structure key the companies that gave it
+    missions; networks none (aggregates only)."""
     if caller.role is Role.admin:
         return true()
     if caller.role is Role.company:
         return Company.id == caller.company_id
+    if caller.role is Role.structure and caller.structure_id is not None:
+        return Company.id.in_(missions.company_ids_of_structure(caller.structure_id))
     return false()
 
 

@@ -25,3 +25,6 @@ class RuleParameters(BaseModel):
     eligibility_level_2_required_ai_etti: int = Field(2, gt=0)
     eligibility_level_2_required_others: int = Field(3, gt=0)
     alert_cddi_months_before_limit: int = Field(2, ge=0)
+    ai_max_hours_per_company: float = Field(480, gt=0)
+    ai_hours_warning_from: float = Field(400, gt=0)
+    ai_hours_window_months: int = Field(24, gt=0)

@@ -234,3 +234,26 @@ class ParcoursStatus(StrEnum):
 class Severity(StrEnum):
     blocking = "blocking"
     warning = "warning"
+
+
+class MissionKind(StrEnum):
+    prestation = "prestation"
+    sous_traitance = "sous_traitance"
+    chantier = "chantier"
+    mise_a_disposition = "mise_a_disposition"  # staff placed with the client: AI and ETTI
+
+
+MISSION_KINDS_BY_STRUCTURE: dict[MissionKind, frozenset[StructureKind]] = {
+    MissionKind.prestation: frozenset(StructureKind),
+    MissionKind.sous_traitance: frozenset(StructureKind),
+    MissionKind.chantier: frozenset(StructureKind),
+    MissionKind.mise_a_disposition: frozenset({StructureKind.AI, StructureKind.ETTI}),
+}
+
+
+class MissionStatus(StrEnum):
+    proposee = "proposee"
+    acceptee = "acceptee"
+    en_cours = "en_cours"
+    terminee = "terminee"
+    annulee = "annulee"

@@ -97,3 +97,9 @@ async def known_codes(
         select(Departement.code).where(Departement.code.in_(departement_codes))
     )
     return set(regions_found), set(departements_found)
+
+
+async def departement_regions(session: AsyncSession) -> dict[str, str]:
+    """Every département's région, for checks over many records at once."""
+    rows = await session.execute(select(Departement.code, Departement.region_code))
+    return dict(rows.tuples().all())

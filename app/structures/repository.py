@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import Caller
 from app.db import insert_record, save_changes, substring_pattern
 from app.keys.models import Role
+from app.missions import repository as missions
 from app.networks import repository as networks
 from app.pagination import keyset
 from app.reference.enums import ActivitySector, StructureKind
@@ -34,17 +35,19 @@ class StructureFilters:
 
 def visible_to(caller: Caller, *, siret_lookup: bool = False) -> ColumnElement[bool]:
     """The structures a caller may read: admin all; a structure key its own; a
-    network key those its network covers; a company key those it deals with
-    (through missions, once they exist) and, by exact SIRET, any structure's
-    public fields, as in the public SIRENE directory."""
+    network key those its network covers; a company key those it gave missions to
+    and, by exact SIRET, any structure's public fields, as in the public SIRENE
+    directory."""
     if caller.role is Role.admin:
         return true()
     if caller.role is Role.structure:
         return Structure.id == caller.structure_id
     if caller.role is Role.network and caller.network_id is not None:
         return networks.covers(caller.network_id)
-    if caller.role is Role.company and siret_lookup:
-        return true()
+    if caller.role is Role.company and caller.company_id is not None:
+        if siret_lookup:
+            return true()
+        return Structure.id.in_(missions.structure_ids_of_company(caller.company_id))
     return false()
 
 
@@ -215,3 +218,13 @@ async def add_annexe(session: AsyncSession, annexe: Annexe) -> Annexe:
 async def update_annexe(session: AsyncSession, annexe: Annexe, changes: dict[str, Any]) -> Annexe:
     await save_changes(session, annexe, changes)
     return annexe
+
+
+async def kinds(
+    session: AsyncSession, structure_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, StructureKind]:
+    """The kind of each existing structure among ``structure_ids``."""
+    rows = await session.execute(
+        select(Structure.id, Structure.kind).where(Structure.id.in_(structure_ids))
+    )
+    return dict(rows.tuples().all())

@@ -1,0 +1,249 @@
+"""Every query on missions, their staffing and hours."""
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, func, select, text, true
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Caller
+from app.db import save_changes
+from app.keys.models import Role
+from app.missions.models import Mission, MissionAssignment, MissionHours
+from app.pagination import keyset
+from app.reference.enums import ActivitySector, MissionStatus
+
+SORT_KEY = (Mission.updated_at, Mission.id)
+MISSION_COLUMNS = (
+    "id", "company_id", "structure_id", "external_ref", "title", "kind", "sector",
+    "commune_code", "departement_code", "region_code", "start_date", "end_date",
+    "planned_hours", "amount_ht", "social_clause", "insertion_hours_target", "content_hash",
+)  # fmt: skip
+_SQL_TYPES = (
+    "uuid", "uuid", "uuid", "varchar", "varchar", "varchar", "varchar",
+    "varchar", "varchar", "varchar", "date", "date",
+    "numeric", "numeric", "boolean", "numeric", "bytea",
+)  # fmt: skip
+_CONTENT = [c for c in MISSION_COLUMNS if c not in ("id", "company_id", "external_ref")]
+
+# One statement for one mission or ten thousand: the rows travel as one array per
+# column, and a replayed mission whose content is unchanged is not touched.
+UPSERT = text(
+    "INSERT INTO missions ("
+    + ", ".join(MISSION_COLUMNS)
+    + ", status) SELECT t.*, 'proposee' FROM unnest("
+    + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in zip(MISSION_COLUMNS, _SQL_TYPES, strict=True))
+    + ") AS t("
+    + ", ".join(MISSION_COLUMNS)
+    + ") ON CONFLICT (company_id, external_ref) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _CONTENT)
+    + ", version = missions.version + 1, updated_at = now()"
+    " WHERE missions.content_hash IS DISTINCT FROM EXCLUDED.content_hash"
+    " RETURNING id, external_ref, (xmax = 0) AS created"
+)
+
+
+@dataclass(frozen=True)
+class MissionFilters:
+    company_id: uuid.UUID | None = None
+    structure_id: uuid.UUID | None = None
+    status: MissionStatus | None = None
+    active_from: dt.date | None = None
+    active_to: dt.date | None = None
+    sector: ActivitySector | None = None
+    region_code: str | None = None
+    updated_since: dt.datetime | None = None
+
+
+def visible_to(caller: Caller) -> ColumnElement[bool]:
+    """Admin: all; a company: its missions; a structure: those given to it."""
+    if caller.role is Role.admin:
+        return true()
+    if caller.role is Role.company:
+        return Mission.company_id == caller.company_id
+    if caller.role is Role.structure:
+        return Mission.structure_id == caller.structure_id
+    return false()
+
+
+def company_ids_of_structure(structure_id: uuid.UUID) -> Any:
+    """The companies that gave missions to a structure (a subquery)."""
+    return select(Mission.company_id).where(Mission.structure_id == structure_id)
+
+
+def structure_ids_of_company(company_id: uuid.UUID) -> Any:
+    """The structures a company gave missions to (a subquery)."""
+    return select(Mission.structure_id).where(Mission.company_id == company_id)
+
+
+async def get_visible(
+    session: AsyncSession, caller: Caller, mission_id: uuid.UUID
+) -> Mission | None:
+    statement = select(Mission).where(Mission.id == mission_id, visible_to(caller))
+    return await session.scalar(statement.execution_options(populate_existing=True))
+
+
+async def lock(session: AsyncSession, mission_id: uuid.UUID) -> Mission | None:
+    return await session.get(Mission, mission_id, with_for_update=True, populate_existing=True)
+
+
+async def by_ref(session: AsyncSession, company_id: uuid.UUID, external_ref: str) -> Mission | None:
+    statement = select(Mission).where(
+        Mission.company_id == company_id, Mission.external_ref == external_ref
+    )
+    return await session.scalar(statement.execution_options(populate_existing=True))
+
+
+async def page(
+    session: AsyncSession,
+    caller: Caller,
+    filters: MissionFilters,
+    *,
+    after: Sequence[object] | None,
+    limit: int,
+) -> Sequence[Mission]:
+    statement = select(Mission).where(visible_to(caller))
+    conditions = {
+        Mission.company_id: filters.company_id,
+        Mission.structure_id: filters.structure_id,
+        Mission.status: filters.status,
+        Mission.sector: filters.sector,
+        Mission.region_code: filters.region_code,
+    }
+    for column, value in conditions.items():
+        if value is not None:
+            statement = statement.where(column == value)
+    if filters.active_from is not None:
+        statement = statement.where(Mission.end_date >= filters.active_from)
+    if filters.active_to is not None:
+        statement = statement.where(Mission.start_date <= filters.active_to)
+    if filters.updated_since is not None:
+        statement = statement.where(Mission.updated_at >= filters.updated_since)
+    return (await session.scalars(keyset(statement, SORT_KEY, after, limit))).all()
+
+
+async def upsert(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> dict[str, tuple[uuid.UUID, bool]]:
+    """Creates or replaces missions by (company, external_ref); returns, for those
+    written, their id and whether created. A row not returned was unchanged."""
+    if not rows:
+        return {}
+    columns = {column: [row[column] for row in rows] for column in MISSION_COLUMNS}
+    result = await session.execute(UPSERT, columns)
+    return {ref: (mission_id, created) for mission_id, ref, created in result}
+
+
+async def current(
+    session: AsyncSession, company_id: uuid.UUID, refs: Sequence[str]
+) -> dict[str, tuple[uuid.UUID, bytes]]:
+    """The company's missions among ``refs``: their id and content hash."""
+    rows = await session.execute(
+        select(Mission.external_ref, Mission.id, Mission.content_hash).where(
+            Mission.company_id == company_id, Mission.external_ref.in_(refs)
+        )
+    )
+    return {ref: (mission_id, content_hash) for ref, mission_id, content_hash in rows}
+
+
+async def save(session: AsyncSession, mission: Mission, changes: dict[str, Any]) -> Mission:
+    await save_changes(session, mission, changes)
+    return mission
+
+
+async def assign(session: AsyncSession, mission_id: uuid.UUID, salarie_id: uuid.UUID) -> None:
+    await session.execute(
+        insert(MissionAssignment)
+        .values(mission_id=mission_id, salarie_id=salarie_id)
+        .on_conflict_do_nothing()
+    )
+
+
+async def is_assigned(session: AsyncSession, mission_id: uuid.UUID, salarie_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        select(MissionAssignment.salarie_id).where(
+            MissionAssignment.mission_id == mission_id, MissionAssignment.salarie_id == salarie_id
+        )
+    )
+    return found is not None
+
+
+async def placements_with_company(
+    session: AsyncSession,
+    salarie_id: uuid.UUID,
+    company_id: uuid.UUID,
+    *,
+    except_mission: uuid.UUID,
+    except_month: dt.date,
+) -> list[tuple[dt.date, Decimal]]:
+    """The salarié's hours with a company by month, across its missions, without the
+    record about to be replaced."""
+    rows = await session.execute(
+        select(MissionHours.month, func.sum(MissionHours.hours))
+        .join(Mission, Mission.id == MissionHours.mission_id)
+        .where(
+            MissionHours.salarie_id == salarie_id,
+            Mission.company_id == company_id,
+            ~((MissionHours.mission_id == except_mission) & (MissionHours.month == except_month)),
+        )
+        .group_by(MissionHours.month)
+    )
+    return [(month, hours) for month, hours in rows]
+
+
+async def set_hours(
+    session: AsyncSession,
+    mission_id: uuid.UUID,
+    salarie_id: uuid.UUID,
+    month: dt.date,
+    hours: Decimal,
+) -> None:
+    await session.execute(
+        insert(MissionHours)
+        .values(mission_id=mission_id, salarie_id=salarie_id, month=month, hours=hours)
+        .on_conflict_do_update(
+            index_elements=[MissionHours.mission_id, MissionHours.salarie_id, MissionHours.month],
+            set_={"hours": hours},
+        )
+    )
+
+
+async def hours_by_month(
+    session: AsyncSession, mission_id: uuid.UUID
+) -> list[tuple[dt.date, Decimal, int]]:
+    rows = await session.execute(
+        select(
+            MissionHours.month,
+            func.sum(MissionHours.hours),
+            func.count(func.distinct(MissionHours.salarie_id)),
+        )
+        .where(MissionHours.mission_id == mission_id)
+        .group_by(MissionHours.month)
+        .order_by(MissionHours.month)
+    )
+    return [(month, hours, count) for month, hours, count in rows]
+
+
+async def assigned_count(session: AsyncSession, mission_id: uuid.UUID) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(MissionAssignment)
+        .where(MissionAssignment.mission_id == mission_id)
+    )
+    return int(count or 0)
+
+
+async def hours_by_salarie(
+    session: AsyncSession, mission_id: uuid.UUID
+) -> list[tuple[uuid.UUID, dt.date, Decimal]]:
+    rows = await session.execute(
+        select(MissionHours.salarie_id, MissionHours.month, MissionHours.hours)
+        .where(MissionHours.mission_id == mission_id)
+        .order_by(MissionHours.month, MissionHours.salarie_id)
+    )
+    return [(salarie_id, month, hours) for salarie_id, month, hours in rows]

@@ -1,0 +1,445 @@
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated, Literal
+
+import orjson
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from pydantic import ValidationError
+
+from app.auth import Caller, require
+from app.companies import repository as companies
+from app.concurrency import IfMatch, check_if_match, etag
+from app.db import SessionDep
+from app.errors import (
+    PROBLEM_MEDIA_TYPE,
+    PROBLEM_SCHEMA_REF,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    ValidationFailed,
+    field_problem,
+    from_pydantic,
+    problem_responses,
+)
+from app.keys.models import Role, Scope
+from app.missions import repository, service
+from app.missions.models import Mission
+from app.missions.repository import MissionFilters
+from app.missions.rules import ai_placement_violations, allowed_next
+from app.missions.schemas import (
+    AssignmentCreate,
+    BulkReport,
+    MissionCreate,
+    MissionHoursSet,
+    MissionHoursSummary,
+    MissionInput,
+    MissionRead,
+    MissionUpdate,
+    MonthHours,
+    SalarieHoursRead,
+    StatusChange,
+)
+from app.pagination import Page, PageDep, build_page
+from app.parcours.parameters import RuleParameters
+from app.parcours.service import refuse_blocking, rule_parameters
+from app.reference.enums import ActivitySector, MissionStatus
+from app.reference.schemas import RegionCode
+from app.salaries import repository as salaries
+from app.structures import repository as structures
+
+router = APIRouter(
+    prefix="/v1/missions",
+    tags=["missions"],
+    responses=problem_responses(401, 403, 404, 422, 429, 503),
+)
+WRITE_PROBLEMS = problem_responses(400, 409, 412, 413, 415)
+LIST = "missions"
+MissionReader = Annotated[
+    Caller, Depends(require(Role.admin, Role.company, Role.structure, scope=Scope.read))
+]
+CompanyWriter = Annotated[Caller, Depends(require(Role.admin, Role.company, scope=Scope.write))]
+StructureWriter = Annotated[Caller, Depends(require(Role.admin, Role.structure, scope=Scope.write))]
+StatusWriter = Annotated[
+    Caller, Depends(require(Role.admin, Role.company, Role.structure, scope=Scope.write))
+]
+Rules = Annotated[RuleParameters, Depends(rule_parameters)]
+Month = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-04"])]
+CompanyParam = Annotated[uuid.UUID | None, Query(description="Admin keys: the company")]
+
+# who may move a mission to which status (admin: any the status machine allows)
+STRUCTURE_MOVES = frozenset(
+    {MissionStatus.acceptee, MissionStatus.en_cours, MissionStatus.terminee, MissionStatus.annulee}
+)
+COMPANY_MOVES = frozenset({MissionStatus.annulee})
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Propose a mission to a structure",
+    description="A company key proposes missions for itself; an admin key names the company. "
+    "An `external_ref` already used by the company is a 409 (use PUT /by-ref to upsert). "
+    "Send `Idempotency-Key` to retry safely.",
+    responses=WRITE_PROBLEMS,
+)
+async def create_mission(
+    body: MissionCreate, session: SessionDep, caller: CompanyWriter, response: Response
+) -> MissionRead:
+    company_id = await _company_of(session, caller, body.company_id)
+    existing = await repository.by_ref(session, company_id, body.external_ref)
+    if existing is not None:
+        raise Conflict(
+            f"the company's mission {body.external_ref} exists as {existing.id}",
+            errors=[field_problem("external_ref", "already used by this company")],
+            extra={"existing_mission_id": str(existing.id)},
+        )
+    mission = await _write(session, body, body.external_ref, company_id)
+    response.headers["ETag"] = etag(mission.version)
+    response.headers["Location"] = f"{router.prefix}/{mission.id}"
+    return service.mission_read(mission)
+
+
+@router.put(
+    "/by-ref/{external_ref}",
+    summary="Create or replace a mission by the company's own reference",
+    description="Replaying a whole feed creates nothing twice: 201 when created, 200 when "
+    "replaced or unchanged. `If-Match` is honoured when the mission exists.",
+    responses={**WRITE_PROBLEMS, 201: {"description": "Created", "model": MissionRead}},
+)
+async def upsert_mission(
+    external_ref: Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")],
+    body: MissionInput,
+    session: SessionDep,
+    caller: CompanyWriter,
+    response: Response,
+    company_id: CompanyParam = None,
+    if_match: IfMatch = None,
+) -> MissionRead:
+    owner = await _company_of(session, caller, company_id)
+    existing = await repository.by_ref(session, owner, external_ref)
+    if existing is not None:
+        await repository.lock(session, existing.id)
+        check_if_match(if_match, existing.version)
+    mission = await _write(session, body, external_ref, owner)
+    response.status_code = status.HTTP_200_OK if existing else status.HTTP_201_CREATED
+    response.headers["ETag"] = etag(mission.version)
+    return service.mission_read(mission)
+
+
+@router.post(
+    "/bulk",
+    summary="Create or replace up to 10 000 missions",
+    description="A JSON array, or NDJSON (`application/x-ndjson`, read as it streams in). Each "
+    "item is answered: created, updated, unchanged, or error with its problem. `mode=atomic` "
+    "writes all or nothing (a 422 lists the errors); `mode=partial` writes the valid items. "
+    "`dry_run=true` checks and predicts the outcomes without writing.",
+    responses={
+        **problem_responses(400, 413, 415),
+        422: {
+            "description": "An atomic batch with errors (its report), or an invalid request",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/BulkReport"}},
+                PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}},
+            },
+        },
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/MissionCreate"},
+                        "maxItems": 10000,
+                    }
+                },
+                "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/MissionCreate"}},
+            },
+        }
+    },
+)
+async def bulk_missions(
+    request: Request,
+    session: SessionDep,
+    caller: CompanyWriter,
+    response: Response,
+    mode: Annotated[Literal["atomic", "partial"], Query()] = "atomic",
+    dry_run: Annotated[bool, Query()] = False,
+    company_id: CompanyParam = None,
+) -> BulkReport:
+    owner = await _company_of(session, caller, company_id)
+    items = await _read_items(request)
+    report = await service.bulk(session, items, company_id=owner, mode=mode, dry_run=dry_run)
+    if mode == "atomic" and report.counts["error"]:
+        response.status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+    return report
+
+
+@router.get(
+    "",
+    summary="List missions",
+    description="A company: its missions; a structure: those given to it; admin: all. "
+    "Ordered by last update: page with the cursor, sync with `updated_since`.",
+)
+async def list_missions(
+    session: SessionDep,
+    caller: MissionReader,
+    page: PageDep,
+    company: Annotated[uuid.UUID | None, Query()] = None,
+    structure: Annotated[uuid.UUID | None, Query()] = None,
+    status: Annotated[MissionStatus | None, Query()] = None,
+    active_from: Annotated[dt.date | None, Query(description="Running on or after")] = None,
+    active_to: Annotated[dt.date | None, Query(description="Running on or before")] = None,
+    sector: Annotated[ActivitySector | None, Query()] = None,
+    region: Annotated[RegionCode | None, Query()] = None,
+    updated_since: Annotated[dt.datetime | None, Query()] = None,
+) -> Page[MissionRead]:
+    filters = MissionFilters(
+        company, structure, status, active_from, active_to, sector, region, updated_since
+    )
+    rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)
+    return build_page(
+        [service.mission_read(r) for r in rows], page, LIST, lambda m: (m.updated_at, m.id)
+    )
+
+
+@router.get("/{mission_id}", summary="Read a mission")
+async def read_mission(
+    mission_id: uuid.UUID, session: SessionDep, caller: MissionReader, response: Response
+) -> MissionRead:
+    mission = await _visible(session, caller, mission_id)
+    response.headers["ETag"] = etag(mission.version)
+    return service.mission_read(mission)
+
+
+@router.patch(
+    "/{mission_id}",
+    summary="Change a mission's terms",
+    description="The company (or admin); `If-Match` honoured (412 on a stale ETag).",
+    responses=WRITE_PROBLEMS,
+)
+async def update_mission(
+    mission_id: uuid.UUID,
+    body: MissionUpdate,
+    session: SessionDep,
+    caller: CompanyWriter,
+    response: Response,
+    if_match: IfMatch = None,
+) -> MissionRead:
+    await _visible(session, caller, mission_id)
+    mission = await repository.lock(session, mission_id)
+    assert mission is not None
+    check_if_match(if_match, mission.version)
+    current = service.mission_read(mission).model_dump(include=set(MissionInput.model_fields))
+    try:
+        merged = MissionInput.model_validate(current | body.model_dump(exclude_unset=True))
+    except ValidationError as error:
+        raise from_pydantic(error) from None
+    mission = await _write(session, merged, mission.external_ref, mission.company_id)
+    response.headers["ETag"] = etag(mission.version)
+    return service.mission_read(mission)
+
+
+@router.post(
+    "/{mission_id}/status",
+    summary="Move a mission along: accept, start, finish, decline or cancel",
+    description="proposee -> acceptee -> en_cours -> terminee, or annulee. The structure "
+    "accepts, declines, starts and finishes; the company cancels. A move the status machine "
+    "does not allow is a 409 listing the allowed ones.",
+    responses=WRITE_PROBLEMS,
+)
+async def change_status(
+    mission_id: uuid.UUID,
+    body: StatusChange,
+    session: SessionDep,
+    caller: StatusWriter,
+    response: Response,
+) -> MissionRead:
+    await _visible(session, caller, mission_id)
+    mission = await repository.lock(session, mission_id)
+    assert mission is not None
+    allowed = allowed_next(mission.status)
+    if body.status not in allowed:
+        raise Conflict(
+            f"a {mission.status.value} mission cannot become {body.status.value}",
+            extra={"allowed": [s.value for s in allowed]},
+        )
+    moves = {Role.structure: STRUCTURE_MOVES, Role.company: COMPANY_MOVES}.get(caller.role)
+    if moves is not None and body.status not in moves:
+        raise Forbidden(f"a {caller.role.value} key may not make a mission {body.status.value}")
+    mission = await repository.save(session, mission, {"status": body.status})
+    response.headers["ETag"] = etag(mission.version)
+    return service.mission_read(mission)
+
+
+@router.post(
+    "/{mission_id}/assignments",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Assign one of the structure's salariés to the mission",
+    responses=WRITE_PROBLEMS,
+)
+async def assign_salarie(
+    mission_id: uuid.UUID, body: AssignmentCreate, session: SessionDep, caller: StructureWriter
+) -> None:
+    mission = await _visible(session, caller, mission_id)
+    await _structure_salarie(session, caller, mission, body.salarie_id)
+    await repository.assign(session, mission.id, body.salarie_id)
+
+
+@router.put(
+    "/{mission_id}/assignments/{salarie_id}/hours/{month}",
+    summary="Record a salarié's hours on the mission in a month",
+    description="Idempotent. For an AI, a salarié placed with one company works at most 480 h "
+    "over the 24 months after the first placement (a warning from 400 h), except for "
+    "private individuals, associations and local authorities.",
+    responses=problem_responses(400, 413, 415),
+)
+async def set_mission_hours(
+    mission_id: uuid.UUID,
+    salarie_id: uuid.UUID,
+    month: Month,
+    body: MissionHoursSet,
+    session: SessionDep,
+    caller: StructureWriter,
+    rules: Rules,
+) -> SalarieHoursRead:
+    mission = await _visible(session, caller, mission_id)
+    await salaries.lock(session, salarie_id)
+    if not await repository.is_assigned(session, mission.id, salarie_id):
+        raise NotFound("this salarié is not assigned to this mission")
+    first_day = dt.date.fromisoformat(f"{month}-01")
+    if not mission.start_date.replace(day=1) <= first_day <= mission.end_date:
+        raise ValidationFailed(
+            "the month is outside the mission",
+            errors=[field_problem("month", "outside the mission's period", location="path")],
+        )
+    structure = await structures.lock(session, mission.structure_id)
+    company = await companies.lock(session, mission.company_id)
+    assert structure is not None
+    assert company is not None
+    placements = await repository.placements_with_company(
+        session, salarie_id, mission.company_id, except_mission=mission.id, except_month=first_day
+    )
+    warnings = refuse_blocking(
+        ai_placement_violations(
+            structure_kind=structure.kind,
+            company_category=company.category,
+            month=first_day,
+            hours=body.hours,
+            other_months=placements,
+            p=rules,
+        )
+    )
+    await repository.set_hours(session, mission.id, salarie_id, first_day, body.hours)
+    return SalarieHoursRead(salarie_id=salarie_id, month=month, hours=body.hours, warnings=warnings)
+
+
+@router.get(
+    "/{mission_id}/hours",
+    summary="Hours worked on the mission",
+    description="Totals by month and the number of salariés; per salarié for the structure "
+    "and admin only: a company never sees who.",
+)
+async def mission_hours(
+    mission_id: uuid.UUID, session: SessionDep, caller: MissionReader
+) -> MissionHoursSummary:
+    mission = await _visible(session, caller, mission_id)
+    months = await repository.hours_by_month(session, mission.id)
+    by_salarie = None
+    if caller.role is not Role.company:
+        by_salarie = [
+            SalarieHoursRead(salarie_id=s, month=m.strftime("%Y-%m"), hours=h)
+            for s, m, h in await repository.hours_by_salarie(session, mission.id)
+        ]
+    return MissionHoursSummary(
+        mission_id=mission.id,
+        assigned_salaries=await repository.assigned_count(session, mission.id),
+        total_hours=sum((h for _, h, _ in months), start=Decimal(0)),
+        months=[MonthHours(month=m.strftime("%Y-%m"), hours=h, salaries=n) for m, h, n in months],
+        by_salarie=by_salarie,
+    )
+
+
+async def _visible(session: SessionDep, caller: Caller, mission_id: uuid.UUID) -> Mission:
+    mission = await repository.get_visible(session, caller, mission_id)
+    if mission is None:
+        raise NotFound("no mission with this id")
+    return mission
+
+
+async def _company_of(
+    session: SessionDep, caller: Caller, requested: uuid.UUID | None
+) -> uuid.UUID:
+    if caller.role is Role.company:
+        assert caller.company_id is not None
+        if requested not in (None, caller.company_id):
+            raise Forbidden("a company key writes its own missions only")
+        return caller.company_id
+    if requested is None:
+        raise ValidationFailed(
+            "name the company", errors=[field_problem("company_id", "required for an admin key")]
+        )
+    if await companies.lock(session, requested) is None:
+        raise ValidationFailed(
+            "unknown company", errors=[field_problem("company_id", "no such company")]
+        )
+    return requested
+
+
+async def _write(
+    session: SessionDep, body: MissionInput, external_ref: str, company_id: uuid.UUID
+) -> Mission:
+    refs = await service.References.load(session, [body.structure_id])
+    row = service.to_row(body, external_ref, company_id, refs)
+    if isinstance(row, list):
+        service.refuse(row)
+        raise AssertionError("unreachable")
+    await repository.upsert(session, [row])
+    mission = await repository.by_ref(session, company_id, external_ref)
+    assert mission is not None
+    return mission
+
+
+async def _structure_salarie(
+    session: SessionDep, caller: Caller, mission: Mission, salarie_id: uuid.UUID
+) -> None:
+    salarie = await salaries.get_visible(session, caller, salarie_id)
+    if salarie is None or salarie.structure_id != mission.structure_id:
+        raise ValidationFailed(
+            "the salarié is not one of the mission's structure",
+            errors=[field_problem("salarie_id", "not a salarié of the mission's structure")],
+        )
+
+
+async def _read_items(request: Request) -> list[object]:
+    """The batch, NDJSON parsed line by line as it streams in, or a JSON array."""
+    content_type = request.headers.get("content-type", "")
+    items: list[object] = []
+    try:
+        if "ndjson" in content_type:
+            pending = b""
+            async for chunk in request.stream():
+                lines = (pending + chunk).split(b"\n")
+                pending = lines.pop()
+                items.extend(orjson.loads(line) for line in lines if line.strip())
+                _refuse_too_many(items)
+            if pending.strip():
+                items.append(orjson.loads(pending))
+        else:
+            parsed = orjson.loads(await request.body())
+            if not isinstance(parsed, list):
+                raise BadRequest("send a JSON array of missions")
+            items = parsed
+    except orjson.JSONDecodeError:
+        raise BadRequest("the request body is not valid JSON") from None
+    _refuse_too_many(items)
+    return items
+
+
+def _refuse_too_many(items: list[object]) -> None:
+    if len(items) > service.MAX_BULK_ITEMS:
+        raise PayloadTooLarge(f"a batch holds at most {service.MAX_BULK_ITEMS} missions")

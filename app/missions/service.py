@@ -1,0 +1,268 @@
+"""Turning what ERPs send into mission rows, one at a time or ten thousand at once:
+checks against the reference data, content hashes, and the per-item report."""
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import orjson
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import (
+    PROBLEM_TYPE_BASE,
+    FieldProblem,
+    Problem,
+    ProblemDocument,
+    ValidationFailed,
+    json_pointer,
+)
+from app.missions import repository
+from app.missions.models import Mission
+from app.missions.rules import kind_fits
+from app.missions.schemas import (
+    BulkItemResult,
+    BulkReport,
+    MissionCreate,
+    MissionInput,
+    MissionRead,
+    SocialClause,
+)
+from app.reference import repository as reference
+from app.reference.enums import StructureKind
+from app.reference.rules import departement_of_commune
+from app.structures import repository as structures
+
+MAX_BULK_ITEMS = 10_000
+_ITEM = TypeAdapter(MissionCreate)
+
+
+@dataclass(frozen=True)
+class References:
+    """What checking a batch needs from the reference tables, read once per batch."""
+
+    departement_regions: dict[str, str]
+    structure_kinds: dict[uuid.UUID, StructureKind]
+
+    @classmethod
+    async def load(cls, session: AsyncSession, structure_ids: Iterable[uuid.UUID]) -> "References":
+        return cls(
+            await reference.departement_regions(session),
+            await structures.kinds(session, list(set(structure_ids))),
+        )
+
+
+def content_hash(mission: MissionInput) -> bytes:
+    """A digest of what the company sends: equal digests, nothing to update."""
+    content = mission.model_dump(mode="json", exclude={"external_ref", "company_id"})
+    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).digest()
+
+
+def to_row(
+    mission: MissionInput, external_ref: str, company_id: uuid.UUID, refs: References
+) -> dict[str, Any] | list[FieldProblem]:
+    """The row to write, or what is wrong with the mission against the reference data."""
+    problems = []
+    departement = departement_of_commune(mission.commune_code)
+    if departement is None or departement not in refs.departement_regions:
+        problems.append(FieldProblem(pointer="/commune_code", detail="unknown INSEE commune code"))
+    structure_kind = refs.structure_kinds.get(mission.structure_id)
+    if structure_kind is None:
+        problems.append(FieldProblem(pointer="/structure_id", detail="no such structure"))
+    elif not kind_fits(mission.kind, structure_kind):
+        problems.append(
+            FieldProblem(
+                pointer="/kind",
+                detail=f"a {mission.kind.value} mission is for an AI or an ETTI, "
+                f"not an {structure_kind.value}",
+            )
+        )
+    if problems:
+        return problems
+    assert departement is not None
+    clause = mission.social_clause
+    return {
+        "id": uuid.uuid4(),
+        "company_id": company_id,
+        "structure_id": mission.structure_id,
+        "external_ref": external_ref,
+        "title": mission.title,
+        "kind": mission.kind.value,
+        "sector": mission.sector.value,
+        "commune_code": mission.commune_code,
+        "departement_code": departement,
+        "region_code": refs.departement_regions[departement],
+        "start_date": mission.start_date,
+        "end_date": mission.end_date,
+        "planned_hours": mission.planned_hours,
+        "amount_ht": mission.amount_ht,
+        "social_clause": clause is not None,
+        "insertion_hours_target": clause.insertion_hours_target if clause else None,
+        "content_hash": content_hash(mission),
+    }
+
+
+def refuse(problems: Sequence[FieldProblem]) -> None:
+    if problems:
+        raise ValidationFailed(
+            "the mission does not fit the reference data",
+            errors=[FieldProblem(pointer="/body" + p.pointer, detail=p.detail) for p in problems],
+        )
+
+
+def mission_read(mission: Mission) -> MissionRead:
+    return MissionRead(
+        id=mission.id,
+        company_id=mission.company_id,
+        structure_id=mission.structure_id,
+        external_ref=mission.external_ref,
+        title=mission.title,
+        kind=mission.kind,
+        sector=mission.sector,
+        commune_code=mission.commune_code,
+        departement_code=mission.departement_code,
+        region_code=mission.region_code,
+        start_date=mission.start_date,
+        end_date=mission.end_date,
+        planned_hours=mission.planned_hours,
+        amount_ht=mission.amount_ht,
+        social_clause=(
+            SocialClause(insertion_hours_target=mission.insertion_hours_target)
+            if mission.insertion_hours_target is not None
+            else None
+        ),
+        status=mission.status,
+        created_at=mission.created_at,
+        updated_at=mission.updated_at,
+    )
+
+
+# --- bulk ---------------------------------------------------------------------------
+
+
+@dataclass
+class Item:
+    index: int
+    external_ref: str | None
+    row: dict[str, Any] | None = None
+    problem: ProblemDocument | None = None
+
+
+def parse_item(index: int, raw: object) -> tuple[Item, MissionCreate | None]:
+    try:
+        mission = _ITEM.validate_python(raw)
+    except ValidationError as error:
+        ref = raw.get("external_ref") if isinstance(raw, dict) else None
+        return Item(
+            index, ref if isinstance(ref, str) else None, problem=_invalid(index, error)
+        ), None
+    return Item(index, mission.external_ref), mission
+
+
+async def bulk(
+    session: AsyncSession,
+    raw_items: Sequence[object],
+    *,
+    company_id: uuid.UUID,
+    mode: Literal["atomic", "partial"],
+    dry_run: bool,
+) -> BulkReport:
+    parsed = [parse_item(index, raw) for index, raw in enumerate(raw_items)]
+    valid = [(item, mission) for item, mission in parsed if mission is not None]
+    refs = await References.load(session, [mission.structure_id for _, mission in valid])
+    seen: set[str] = set()
+    for item, mission in valid:
+        if mission.external_ref in seen:
+            item.problem = _problem(
+                item.index, "/external_ref", "this external_ref is already in the batch"
+            )
+            continue
+        seen.add(mission.external_ref)
+        if mission.company_id not in (None, company_id):
+            item.problem = _problem(item.index, "/company_id", "a batch is for one company")
+            continue
+        row = to_row(mission, mission.external_ref, company_id, refs)
+        if isinstance(row, list):
+            item.problem = _problem(item.index, row[0].pointer, row[0].detail, more=row[1:])
+        else:
+            item.row = row
+    items = [item for item, _ in parsed]
+    rows = [item.row for item in items if item.row is not None]
+    has_errors = len(rows) < len(items)
+    write = not dry_run and not (mode == "atomic" and has_errors)
+    outcomes = await _outcomes(session, company_id, rows, write=write)
+    results = [
+        BulkItemResult(
+            index=item.index,
+            external_ref=item.external_ref,
+            outcome="error" if item.row is None else outcomes[item.row["external_ref"]][1],
+            id=None if item.row is None else outcomes[item.row["external_ref"]][0],
+            problem=item.problem,
+        )
+        for item in items
+    ]
+    counts: dict[Any, int] = {"created": 0, "updated": 0, "unchanged": 0, "error": 0}
+    for result in results:
+        counts[result.outcome] += 1
+    return BulkReport(mode=mode, dry_run=dry_run, written=write, counts=counts, items=results)
+
+
+async def _outcomes(
+    session: AsyncSession, company_id: uuid.UUID, rows: Sequence[dict[str, Any]], *, write: bool
+) -> dict[str, tuple[uuid.UUID | None, Any]]:
+    """For each row: its mission id (None when not written) and created, updated or
+    unchanged, as the write did it or would do it."""
+    refs = [row["external_ref"] for row in rows]
+    existing = await repository.current(session, company_id, refs)
+    if not write:
+        return {
+            row["external_ref"]: _predicted(row, existing.get(row["external_ref"])) for row in rows
+        }
+    written = await repository.upsert(session, rows)
+    outcomes: dict[str, tuple[uuid.UUID | None, Any]] = {}
+    for ref in refs:
+        if ref in written:
+            mission_id, created = written[ref]
+            outcomes[ref] = (mission_id, "created" if created else "updated")
+        else:
+            outcomes[ref] = (existing[ref][0], "unchanged")
+    return outcomes
+
+
+def _predicted(
+    row: dict[str, Any], existing: tuple[uuid.UUID, bytes] | None
+) -> tuple[uuid.UUID | None, Any]:
+    if existing is None:
+        return None, "created"
+    mission_id, current_hash = existing
+    return mission_id, "unchanged" if current_hash == row["content_hash"] else "updated"
+
+
+def _invalid(index: int, error: ValidationError) -> ProblemDocument:
+    errors = [
+        FieldProblem(pointer=json_pointer([index, *item["loc"]]), detail=item["msg"])
+        for item in error.errors()
+    ]
+    return _document(ValidationFailed("the item has invalid fields", errors=errors))
+
+
+def _problem(
+    index: int, pointer: str, detail: str, *, more: Sequence[FieldProblem] = ()
+) -> ProblemDocument:
+    errors = [
+        FieldProblem(pointer=f"/{index}{p.pointer}", detail=p.detail)
+        for p in [FieldProblem(pointer=pointer, detail=detail), *more]
+    ]
+    return _document(ValidationFailed(detail, errors=errors))
+
+
+def _document(problem: Problem) -> ProblemDocument:
+    return ProblemDocument(
+        type=PROBLEM_TYPE_BASE + problem.slug,
+        title=problem.title,
+        status=problem.status,
+        detail=problem.detail,
+        errors=problem.errors or None,
+    )
