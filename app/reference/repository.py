@@ -102,4 +102,4 @@ async def known_codes(
 async def departement_regions(session: AsyncSession) -> dict[str, str]:
     """Every département's région, for checks over many records at once."""
     rows = await session.execute(select(Departement.code, Departement.region_code))
-    return dict(rows.tuples().all())
+    return {key: value for key, value in rows}

@@ -113,3 +113,18 @@ async def salarie_in_parcours(
     assert response.status_code == 201, response.text
     parcours: dict[str, Any] = response.json()
     return person, parcours
+
+
+def mission_body(structure_id: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "external_ref": f"PO-{uuid.uuid4().hex[:10]}",
+        "structure_id": structure_id,
+        "title": "Entretien des espaces verts",
+        "kind": "prestation",
+        "sector": "espaces_verts",
+        "commune_code": "29019",
+        "start_date": "2025-03-01",
+        "end_date": "2025-10-31",
+        "planned_hours": "1200",
+        "amount_ht": "48500.00",
+    } | overrides

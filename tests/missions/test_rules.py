@@ -1,0 +1,98 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from app.missions.rules import TRANSITIONS, ai_placement_violations, allowed_next, kind_fits
+from app.parcours.parameters import RuleParameters
+from app.reference.enums import CompanyCategory, MissionKind, MissionStatus, StructureKind
+
+P = RuleParameters()
+D = dt.date
+
+
+def test_status_machine() -> None:
+    assert allowed_next(MissionStatus.proposee) == [MissionStatus.acceptee, MissionStatus.annulee]
+    assert allowed_next(MissionStatus.terminee) == []
+    assert allowed_next(MissionStatus.annulee) == []
+    # every status but the final two can be cancelled
+    assert {s for s, nexts in TRANSITIONS.items() if MissionStatus.annulee in nexts} == {
+        MissionStatus.proposee,
+        MissionStatus.acceptee,
+        MissionStatus.en_cours,
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "structure", "fits"),
+    [
+        (MissionKind.mise_a_disposition, StructureKind.AI, True),
+        (MissionKind.mise_a_disposition, StructureKind.ETTI, True),
+        (MissionKind.mise_a_disposition, StructureKind.ACI, False),
+        (MissionKind.mise_a_disposition, StructureKind.EI, False),
+        (MissionKind.prestation, StructureKind.EITI, True),
+    ],
+)
+def test_mission_kinds(kind: MissionKind, structure: StructureKind, fits: bool) -> None:
+    assert kind_fits(kind, structure) is fits
+
+
+def codes(
+    hours: str,
+    others: list[tuple[dt.date, Decimal]],
+    *,
+    month: dt.date = D(2025, 6, 1),
+    structure: StructureKind = StructureKind.AI,
+    category: CompanyCategory = CompanyCategory.entreprise,
+) -> list[str]:
+    return [
+        v.code
+        for v in ai_placement_violations(
+            structure_kind=structure,
+            company_category=category,
+            month=month,
+            hours=Decimal(hours),
+            other_months=others,
+            p=P,
+        )
+    ]
+
+
+PRIOR = [(D(2025, 1, 1), Decimal(200)), (D(2025, 3, 1), Decimal(180))]  # 380 h
+
+
+@pytest.mark.parametrize(
+    ("hours", "expected"),
+    [
+        ("19.99", []),
+        ("20", ["ai_placement_near_cap"]),  # 400 h: the warning starts
+        ("100", ["ai_placement_near_cap"]),  # exactly 480 h
+        ("100.01", ["ai_placement_over_cap"]),
+    ],
+)
+def test_ai_480_hours_over_24_months(hours: str, expected: list[str]) -> None:
+    assert codes(hours, PRIOR) == expected
+
+
+def test_hours_of_another_mission_in_the_same_month_count() -> None:
+    assert codes("60", [*PRIOR, (D(2025, 6, 1), Decimal(50))]) == ["ai_placement_over_cap"]
+
+
+def test_the_window_starts_at_the_first_placement() -> None:
+    # 24 months after January 2025: from January 2027 the earlier hours no longer count
+    assert codes("100", PRIOR, month=D(2027, 1, 1)) == []
+    assert codes("100.01", PRIOR, month=D(2026, 12, 1)) == ["ai_placement_over_cap"]
+
+
+@pytest.mark.parametrize(
+    "category",
+    [CompanyCategory.particulier, CompanyCategory.association, CompanyCategory.collectivite],
+)
+def test_no_cap_for_individuals_associations_and_local_authorities(
+    category: CompanyCategory,
+) -> None:
+    assert codes("500", PRIOR, category=category) == []
+
+
+def test_no_cap_outside_an_ai() -> None:
+    assert codes("500", PRIOR, structure=StructureKind.ETTI) == []
