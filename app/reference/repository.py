@@ -102,4 +102,4 @@ async def known_codes(
 async def departement_regions(session: AsyncSession) -> dict[str, str]:
     """Every département's région, for checks over many records at once."""
     rows = await session.execute(select(Departement.code, Departement.region_code))
-    return {key: value for key, value in rows}
+    return dict(rows.all())

@@ -227,4 +227,4 @@ async def kinds(
     rows = await session.execute(
         select(Structure.id, Structure.kind).where(Structure.id.in_(structure_ids))
     )
-    return {key: value for key, value in rows}
+    return dict(rows.all())

@@ -136,7 +136,7 @@ async def test_ndjson_and_per_item_checks(
 async def test_bad_batches(
     client: httpx.AsyncClient, setup: tuple[dict[str, str], dict[str, Any]]
 ) -> None:
-    key, structure = setup
+    key, _ = setup
     headers = key | {"Content-Type": "application/json"}
     assert (
         await client.post("/v1/missions/bulk", headers=headers, content=b"[{")

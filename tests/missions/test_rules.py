@@ -9,6 +9,7 @@ from app.reference.enums import CompanyCategory, MissionKind, MissionStatus, Str
 
 P = RuleParameters()
 D = dt.date
+JUNE_2025 = D(2025, 6, 1)
 
 
 def test_status_machine() -> None:
@@ -41,7 +42,7 @@ def codes(
     hours: str,
     others: list[tuple[dt.date, Decimal]],
     *,
-    month: dt.date = D(2025, 6, 1),
+    month: dt.date = JUNE_2025,
     structure: StructureKind = StructureKind.AI,
     category: CompanyCategory = CompanyCategory.entreprise,
 ) -> list[str]:
