@@ -10,9 +10,7 @@ and writes the figures to bench/RESULTS.md.
 
 import argparse
 import asyncio
-import datetime as dt
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -28,11 +26,11 @@ from app.keys.models import Role
 from app.keys.schemas import KeyCreate
 from app.keys.service import issue_in
 from app.migrate import upgrade_to_head
+from bench.results import RESULTS, machine, write_section
 from tests.support.databases import fresh_database
 from tests.support.server import free_port, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "RESULTS.md"
 ENDPOINT = "/v1/keys?limit=20"
 
 
@@ -190,24 +188,12 @@ async def server_version(dsn: str) -> str:
 
 def write_results(runs: list[Run], args: argparse.Namespace, postgres_version: str) -> None:
     jalon, baseline = runs
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    ratio = jalon.requests_per_second / baseline.requests_per_second
     lines = [
-        "# Benchmark results",
+        "## Read endpoint against a bare ASGI baseline (`bench.load`)",
         "",
-        f"Latest run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.",
-        "",
-        f"- Machine: {os.cpu_count()} cores ({cpu}), {memory_gib:.0f} GiB, "
-        f"{platform.system()} {platform.release()}",
-        f"- Python {platform.python_version()}, PostgreSQL {postgres_version}, "
-        "uvicorn 1 worker for each app, both on loopback",
+        f"- Machine: {machine()}",
+        f"- PostgreSQL {postgres_version}; uvicorn, 1 worker for each app, both on loopback",
         f"- Command: `.venv/bin/python -m bench.load --keys {args.keys} "
         f"--duration {args.duration} --connections {args.connections}`",
         f"- Load: `wrk -t1 -c{args.connections} -d{args.duration}s --latency` after a 3 s warm-up, "
@@ -216,15 +202,15 @@ def write_results(runs: list[Run], args: argparse.Namespace, postgres_version: s
         "",
         "| app | req/s | p50 ms | p99 ms | RSS MiB |",
         "|---|---:|---:|---:|---:|",
+        *(
+            f"| {run.name} | {run.requests_per_second:,.0f} | {run.p50_ms:.2f} | "
+            f"{run.p99_ms:.2f} | {run.rss_mib:.0f} |"
+            for run in runs
+        ),
+        "",
+        f"**jalon / baseline throughput: {ratio:.2f} x**",
     ]
-    lines += [
-        f"| {run.name} | {run.requests_per_second:,.0f} | {run.p50_ms:.2f} | {run.p99_ms:.2f} "
-        f"| {run.rss_mib:.0f} |"
-        for run in runs
-    ]
-    ratio = jalon.requests_per_second / baseline.requests_per_second
-    lines += ["", f"**jalon / baseline throughput: {ratio:.2f} x**", ""]
-    RESULTS.write_text("\n".join(lines))
+    write_section("bench.load", lines)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, select, text, true
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    String,
+    any_,
+    bindparam,
+    cast,
+    false,
+    func,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,23 +32,23 @@ from app.reference.enums import ActivitySector, MissionStatus
 
 SORT_KEY = (Mission.updated_at, Mission.id)
 MISSION_COLUMNS = (
-    "id", "company_id", "structure_id", "external_ref", "title", "kind", "sector",
+    "company_id", "structure_id", "external_ref", "title", "kind", "sector",
     "commune_code", "departement_code", "region_code", "start_date", "end_date",
     "planned_hours", "amount_ht", "social_clause", "insertion_hours_target", "content_hash",
 )  # fmt: skip
 _SQL_TYPES = (
-    "uuid", "uuid", "uuid", "varchar", "varchar", "varchar", "varchar",
+    "uuid", "uuid", "varchar", "varchar", "varchar", "varchar",
     "varchar", "varchar", "varchar", "date", "date",
     "numeric", "numeric", "boolean", "numeric", "bytea",
 )  # fmt: skip
-_CONTENT = [c for c in MISSION_COLUMNS if c not in ("id", "company_id", "external_ref")]
+_CONTENT = [c for c in MISSION_COLUMNS if c not in ("company_id", "external_ref")]
 
 # One statement for one mission or ten thousand: the rows travel as one array per
 # column, and a replayed mission whose content is unchanged is not touched.
 UPSERT = text(
     "INSERT INTO missions ("
     + ", ".join(MISSION_COLUMNS)
-    + ", status) SELECT t.*, 'proposee' FROM unnest("
+    + ", id, status) SELECT t.*, gen_random_uuid(), 'proposee' FROM unnest("
     + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in zip(MISSION_COLUMNS, _SQL_TYPES, strict=True))
     + ") AS t("
     + ", ".join(MISSION_COLUMNS)
@@ -143,9 +155,11 @@ async def current(
     session: AsyncSession, company_id: uuid.UUID, refs: Sequence[str]
 ) -> dict[str, tuple[uuid.UUID, bytes]]:
     """The company's missions among ``refs``: their id and content hash."""
+    # one array parameter, not one parameter per reference: batches hold 10 000
+    wanted = any_(cast(bindparam("refs", list(refs)), ARRAY(String)))
     rows = await session.execute(
         select(Mission.external_ref, Mission.id, Mission.content_hash).where(
-            Mission.company_id == company_id, Mission.external_ref.in_(refs)
+            Mission.company_id == company_id, Mission.external_ref == wanted
         )
     )
     return {ref: (mission_id, content_hash) for ref, mission_id, content_hash in rows}

@@ -131,6 +131,7 @@ async def upsert_mission(
 
 @router.post(
     "/bulk",
+    response_model=BulkReport,
     summary="Create or replace up to 10 000 missions",
     description="A JSON array, or NDJSON (`application/x-ndjson`, read as it streams in). Each "
     "item is answered: created, updated, unchanged, or error with its problem. `mode=atomic` "
@@ -166,17 +167,19 @@ async def bulk_missions(
     request: Request,
     session: SessionDep,
     caller: CompanyWriter,
-    response: Response,
     mode: Annotated[Literal["atomic", "partial"], Query()] = "atomic",
     dry_run: Annotated[bool, Query()] = False,
     company_id: CompanyParam = None,
-) -> BulkReport:
+) -> Response:
     owner = await _company_of(session, caller, company_id)
     items = await _read_items(request)
     report = await service.bulk(session, items, company_id=owner, mode=mode, dry_run=dry_run)
-    if mode == "atomic" and report.counts["error"]:
-        response.status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
-    return report
+    failed = mode == "atomic" and report["counts"]["error"]
+    return Response(
+        orjson.dumps(report, default=str),
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT if failed else status.HTTP_200_OK,
+        media_type="application/json",
+    )
 
 
 @router.get(

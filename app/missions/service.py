@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import orjson
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,8 +22,6 @@ from app.missions import repository
 from app.missions.models import Mission
 from app.missions.rules import kind_fits
 from app.missions.schemas import (
-    BulkItemResult,
-    BulkReport,
     MissionCreate,
     MissionInput,
     MissionRead,
@@ -36,7 +33,7 @@ from app.reference.rules import departement_of_commune
 from app.structures import repository as structures
 
 MAX_BULK_ITEMS = 10_000
-_ITEM = TypeAdapter(MissionCreate)
+_ITEMS = TypeAdapter(list[MissionCreate])
 
 
 @dataclass(frozen=True)
@@ -56,8 +53,8 @@ class References:
 
 def content_hash(mission: MissionInput) -> bytes:
     """A digest of what the company sends: equal digests, nothing to update."""
-    content = mission.model_dump(mode="json", exclude={"external_ref", "company_id"})
-    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).digest()
+    content = mission.model_dump_json(exclude={"external_ref", "company_id"})
+    return hashlib.sha256(content.encode()).digest()
 
 
 def to_row(
@@ -84,7 +81,6 @@ def to_row(
     assert departement is not None
     clause = mission.social_clause
     return {
-        "id": uuid.uuid4(),
         "company_id": company_id,
         "structure_id": mission.structure_id,
         "external_ref": external_ref,
@@ -142,7 +138,7 @@ def mission_read(mission: Mission) -> MissionRead:
 # --- bulk ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     index: int
     external_ref: str | None
@@ -150,15 +146,37 @@ class Item:
     problem: ProblemDocument | None = None
 
 
-def parse_item(index: int, raw: object) -> tuple[Item, MissionCreate | None]:
+def parse_items(raw_items: Sequence[object]) -> list[tuple[Item, MissionCreate | None]]:
+    """Validates a batch: in one call when every item is valid (the usual case), else
+    again without the items that failed, which are reported with their problems."""
+    problems: dict[int, list[FieldProblem]] = {}
     try:
-        mission = _ITEM.validate_python(raw)
+        missions = _ITEMS.validate_python(raw_items)
     except ValidationError as error:
-        ref = raw.get("external_ref") if isinstance(raw, dict) else None
-        return Item(
-            index, ref if isinstance(ref, str) else None, problem=_invalid(index, error)
-        ), None
-    return Item(index, mission.external_ref), mission
+        for found in error.errors():
+            index, *location = found["loc"]
+            problems.setdefault(int(index), []).append(
+                FieldProblem(pointer=json_pointer([index, *location]), detail=found["msg"])
+            )
+        if not isinstance(raw_items, list) or any(not isinstance(i, int) for i in problems):
+            raise
+        kept = [raw for index, raw in enumerate(raw_items) if index not in problems]
+        missions = _ITEMS.validate_python(kept)
+    valid = iter(missions)
+    parsed: list[tuple[Item, MissionCreate | None]] = []
+    for index, raw in enumerate(raw_items):
+        if index in problems:
+            ref = raw.get("external_ref") if isinstance(raw, dict) else None
+            problem = _document(
+                ValidationFailed("the item has invalid fields", errors=problems[index])
+            )
+            parsed.append(
+                (Item(index, ref if isinstance(ref, str) else None, problem=problem), None)
+            )
+        else:
+            mission = next(valid)
+            parsed.append((Item(index, mission.external_ref), mission))
+    return parsed
 
 
 async def bulk(
@@ -168,8 +186,10 @@ async def bulk(
     company_id: uuid.UUID,
     mode: Literal["atomic", "partial"],
     dry_run: bool,
-) -> BulkReport:
-    parsed = [parse_item(index, raw) for index, raw in enumerate(raw_items)]
+) -> dict[str, Any]:
+    """The batch's report, as the JSON document of :class:`BulkReport` (built as plain
+    data: ten thousand items are answered without a model object each)."""
+    parsed = parse_items(raw_items)
     valid = [(item, mission) for item, mission in parsed if mission is not None]
     refs = await References.load(session, [mission.structure_id for _, mission in valid])
     seen: set[str] = set()
@@ -193,20 +213,23 @@ async def bulk(
     has_errors = len(rows) < len(items)
     write = not dry_run and not (mode == "atomic" and has_errors)
     outcomes = await _outcomes(session, company_id, rows, write=write)
-    results = [
-        BulkItemResult(
-            index=item.index,
-            external_ref=item.external_ref,
-            outcome="error" if item.row is None else outcomes[item.row["external_ref"]][1],
-            id=None if item.row is None else outcomes[item.row["external_ref"]][0],
-            problem=item.problem,
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "error": 0}
+    results = []
+    for item in items:
+        mission_id, outcome = (
+            (None, "error") if item.row is None else outcomes[item.row["external_ref"]]
         )
-        for item in items
-    ]
-    counts: dict[Any, int] = {"created": 0, "updated": 0, "unchanged": 0, "error": 0}
-    for result in results:
-        counts[result.outcome] += 1
-    return BulkReport(mode=mode, dry_run=dry_run, written=write, counts=counts, items=results)
+        counts[outcome] += 1
+        results.append(
+            {
+                "index": item.index,
+                "external_ref": item.external_ref,
+                "outcome": outcome,
+                "id": mission_id,
+                "problem": item.problem.model_dump(exclude_none=True) if item.problem else None,
+            }
+        )
+    return {"mode": mode, "dry_run": dry_run, "written": write, "counts": counts, "items": results}
 
 
 async def _outcomes(
@@ -238,14 +261,6 @@ def _predicted(
         return None, "created"
     mission_id, current_hash = existing
     return mission_id, "unchanged" if current_hash == row["content_hash"] else "updated"
-
-
-def _invalid(index: int, error: ValidationError) -> ProblemDocument:
-    errors = [
-        FieldProblem(pointer=json_pointer([index, *item["loc"]]), detail=item["msg"])
-        for item in error.errors()
-    ]
-    return _document(ValidationFailed("the item has invalid fields", errors=errors))
 
 
 def _problem(

@@ -138,14 +138,6 @@ def upgrade() -> None:
             ["company_id"], ["companies.id"], name=op.f("fk_missions__company_id__companies")
         ),
         sa.ForeignKeyConstraint(
-            ["departement_code"],
-            ["departements.code"],
-            name=op.f("fk_missions__departement_code__departements"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["region_code"], ["regions.code"], name=op.f("fk_missions__region_code__regions")
-        ),
-        sa.ForeignKeyConstraint(
             ["structure_id"], ["structures.id"], name=op.f("fk_missions__structure_id__structures")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_missions")),
