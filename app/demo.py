@@ -11,6 +11,9 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from app.companies import repository as companies
+from app.missions import repository as missions
+from app.missions import service as mission_service
+from app.missions.schemas import MissionInput, SocialClause
 from app.networks import repository as networks
 from app.networks.models import Network
 from app.parcours import repository as parcours_repository
@@ -28,6 +31,8 @@ from app.reference.enums import (
     ExitMotif,
     Frein,
     Gender,
+    MissionKind,
+    MissionStatus,
     ParcoursStatus,
     Severity,
     StructureKind,
@@ -168,7 +173,14 @@ YEAR = 2025
 
 async def load(session: AsyncSession) -> dict[str, int]:
     """Adds what is missing of the data set; returns how many records it added."""
-    added = {"structures": 0, "annexes": 0, "companies": 0, "networks": 0, "salaries": 0}
+    added = {
+        "structures": 0,
+        "annexes": 0,
+        "companies": 0,
+        "networks": 0,
+        "salaries": 0,
+        "missions": 0,
+    }
     bretagne_ids = []
     for siret, name, kind, commune, departement, region, sectors, etp in STRUCTURES:
         structure = await structures.siret_owner(session, siret)
@@ -222,6 +234,7 @@ async def load(session: AsyncSession) -> dict[str, int]:
         await networks.add_members(session, network.id, bretagne_ids)
         added["networks"] += 1
     added["salaries"] = await load_parcours(session)
+    added["missions"] = await load_missions(session)
     return added
 
 
@@ -378,3 +391,141 @@ async def _one_parcours(
             "exit_category": EXIT_CATEGORY_OF_MOTIF[motif],
         },
     )
+
+
+# (company SIRET, its reference, structure SIRET, kind, sector, commune, months, hours, € HT,
+#  insertion hours of a social clause)
+MISSIONS = [
+    (
+        "81234511400019",
+        "KJ-2025-001",
+        "81234501500018",
+        MissionKind.prestation,
+        ActivitySector.espaces_verts,
+        "29019",
+        (3, 10),
+        "1200",
+        "48500.00",
+        "600",
+    ),
+    (
+        "81234511400019",
+        "KJ-2025-002",
+        "81234504900017",
+        MissionKind.mise_a_disposition,
+        ActivitySector.logistique_transport,
+        "56260",
+        (1, 12),
+        "900",
+        "27900.00",
+        None,
+    ),
+    (
+        "81234511400019",
+        "KJ-2025-003",
+        "81234502300012",
+        MissionKind.prestation,
+        ActivitySector.recyclage_reemploi,
+        "29232",
+        (2, 7),
+        "400",
+        "15600.00",
+        None,
+    ),
+    (
+        "81234512200012",
+        "ABI-PO-7781",
+        "81234507200019",
+        MissionKind.sous_traitance,
+        ActivitySector.textile,
+        "34172",
+        (4, 9),
+        "2200",
+        "96000.00",
+        None,
+    ),
+    (
+        "81234512200012",
+        "ABI-PO-7790",
+        "81234508000012",
+        MissionKind.mise_a_disposition,
+        ActivitySector.industrie,
+        "31555",
+        (1, 6),
+        "1500",
+        "52500.00",
+        "800",
+    ),
+    (
+        "81234513000015",
+        "BO-CH-2025-14",
+        "81234506400016",
+        MissionKind.chantier,
+        ActivitySector.batiment_travaux_publics,
+        "31555",
+        (5, 11),
+        "3000",
+        "187000.00",
+        "1500",
+    ),
+]
+
+
+async def load_missions(session: AsyncSession) -> int:
+    """Missions of the demo companies, with hours worked by the AI's salariés; returns
+    how many missions it added."""
+    added = 0
+    for (
+        company_siret,
+        ref,
+        structure_siret,
+        kind,
+        sector,
+        commune,
+        months,
+        hours,
+        amount,
+        clause,
+    ) in MISSIONS:
+        company = await companies.by_siret(session, company_siret)
+        structure = await structures.siret_owner(session, structure_siret)
+        assert company is not None
+        assert structure is not None
+        if await missions.by_ref(session, company.id, ref) is not None:
+            continue
+        mission = MissionInput(
+            structure_id=structure.id,
+            title=f"{sector.value.replace('_', ' ').capitalize()} ({ref})",
+            kind=kind,
+            sector=sector,
+            commune_code=commune,
+            start_date=dt.date(YEAR, months[0], 1),
+            end_date=add_months(dt.date(YEAR, months[1], 1), 1) - dt.timedelta(days=1),
+            planned_hours=Decimal(hours),
+            amount_ht=Decimal(amount),
+            social_clause=SocialClause(insertion_hours_target=Decimal(clause)) if clause else None,
+        )
+        refs = await mission_service.References.load(session, [structure.id])
+        row = mission_service.to_row(mission, ref, company.id, refs)
+        assert isinstance(row, dict), row
+        await missions.upsert(session, [row])
+        added += 1
+        created = await missions.by_ref(session, company.id, ref)
+        assert created is not None
+        await missions.save(session, created, {"status": MissionStatus.en_cours})
+        await _work_on(session, created.id, structure.id, mission)
+    return added
+
+
+async def _work_on(
+    session: AsyncSession, mission_id: uuid.UUID, structure_id: uuid.UUID, mission: MissionInput
+) -> None:
+    """Two salariés of the structure work 20 h a month on the mission (well under the
+    AI cap of 480 h with one company)."""
+    people = await salaries.first_of_structure(session, structure_id, 2)
+    for person in people:
+        await missions.assign(session, mission_id, person.id)
+        month = mission.start_date
+        while month <= mission.end_date:
+            await missions.set_hours(session, mission_id, person.id, month, Decimal(20))
+            month = add_months(month, 1)

@@ -10,7 +10,14 @@ async def test_demo_data_covers_each_kind_in_both_regions_and_loads_once(
     first = await demo.load(session)
     again = await demo.load(session)
     await session.commit()
-    assert first == {"structures": 10, "annexes": 10, "companies": 3, "networks": 1, "salaries": 40}
+    assert first == {
+        "structures": 10,
+        "annexes": 10,
+        "companies": 3,
+        "networks": 1,
+        "salaries": 40,
+        "missions": 6,
+    }
     assert set(again.values()) == {0}
 
     structures = (
@@ -64,3 +71,19 @@ async def test_demo_parcours_follow_the_rules_and_exit_in_every_category(
         assert (
             await client.get(f"/v1/parcours/{first['id']}/{kind}", headers=admin_headers)
         ).json()["items"]
+
+
+async def test_demo_missions_carry_hours_and_amounts(
+    session: AsyncSession, client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    await demo.load(session)
+    await session.commit()
+    listed = (await client.get("/v1/missions", headers=admin_headers)).json()["items"]
+    assert len(listed) == 6
+    assert {m["kind"] for m in listed} >= {"prestation", "mise_a_disposition", "chantier"}
+    assert all(m["status"] == "en_cours" for m in listed)
+    hours = (
+        await client.get(f"/v1/missions/{listed[0]['id']}/hours", headers=admin_headers)
+    ).json()
+    assert hours["assigned_salaries"] == 2
+    assert hours["total_hours"] != "0"

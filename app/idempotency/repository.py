@@ -16,11 +16,10 @@ async def claim(
     """Claims the key; None when this call claimed it, else the record found."""
     async with sessions() as session, session.begin():
         now = dt.datetime.now(dt.UTC)
+        # the caller's expired keys go as it makes new ones: the table stays bounded
         await session.execute(
             delete(IdempotencyRecord).where(
-                IdempotencyRecord.caller == caller,
-                IdempotencyRecord.key == key,
-                IdempotencyRecord.created_at < now - max_age,
+                IdempotencyRecord.caller == caller, IdempotencyRecord.created_at < now - max_age
             )
         )
         claimed = await session.scalar(

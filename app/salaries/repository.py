@@ -142,3 +142,12 @@ async def add_adjustment(
 ) -> None:
     session.add(adjustment)
     await save_changes(session, pass_iae, {"end_date": end_date})
+
+
+async def first_of_structure(
+    session: AsyncSession, structure_id: uuid.UUID, count: int
+) -> Sequence[Salarie]:
+    statement = select(Salarie).where(Salarie.structure_id == structure_id)
+    return (
+        await session.scalars(statement.order_by(Salarie.created_at, Salarie.id).limit(count))
+    ).all()
