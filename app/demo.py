@@ -10,7 +10,11 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from app.auth import Caller
 from app.companies import repository as companies
+from app.indicators import repository as indicators
+from app.indicators.models import IndicatorObjective, ScopeKind
+from app.keys.models import Role
 from app.missions import repository as missions
 from app.missions import service as mission_service
 from app.missions.schemas import MissionInput, SocialClause
@@ -180,6 +184,7 @@ async def load(session: AsyncSession) -> dict[str, int]:
         "networks": 0,
         "salaries": 0,
         "missions": 0,
+        "objectives": 0,
     }
     bretagne_ids = []
     for siret, name, kind, commune, departement, region, sectors, etp in STRUCTURES:
@@ -235,6 +240,7 @@ async def load(session: AsyncSession) -> dict[str, int]:
         added["networks"] += 1
     added["salaries"] = await load_parcours(session)
     added["missions"] = await load_missions(session)
+    added["objectives"] = await load_objectives(session)
     return added
 
 
@@ -529,3 +535,42 @@ async def _work_on(
         while month <= mission.end_date:
             await missions.set_hours(session, mission_id, person.id, month, Decimal(20))
             month = add_months(month, 1)
+
+
+# (structure SIRET or None for the network, indicator, target) over 2024-2025
+OBJECTIVES = [
+    ("81234501500018", "taux_sorties_dynamiques", "0.60"),
+    ("81234501500018", "heures_travaillees", "12000"),
+    ("81234501500018", "freins_leves", "0.50"),
+    ("81234501500018", "taux_realisation_etp", "0.80"),
+    (None, "salaries_accompagnes", "30"),
+    (None, "taux_emploi_durable", "0.25"),
+]
+
+
+async def load_objectives(session: AsyncSession) -> int:
+    """Targets for a structure and the network, so that the dashboard shows the
+    seed's valeur cible / valeur atteinte."""
+    network = await networks.by_name(session, NETWORK_NAME)
+    assert network is not None
+    if await indicators.page(session, _admin(), after=None, limit=1):
+        return 0
+    for siret, code, target in OBJECTIVES:
+        structure = await structures.siret_owner(session, siret) if siret else None
+        await indicators.add(
+            session,
+            IndicatorObjective(
+                indicator=code,
+                scope_kind=ScopeKind.structure if structure else ScopeKind.network,
+                structure_id=structure.id if structure else None,
+                network_id=None if structure else network.id,
+                period_start=dt.date(2024, 1, 1),
+                period_end=dt.date(2025, 12, 31),
+                target_value=Decimal(target),
+            ),
+        )
+    return len(OBJECTIVES)
+
+
+def _admin() -> Caller:
+    return Caller(key_id=uuid.uuid4(), role=Role.admin, scopes=frozenset())

@@ -20,6 +20,7 @@ from app.companies import router as companies
 from app.db import Database, create_engine, database_url
 from app.errors import install_error_handlers, problem_schemas
 from app.idempotency.middleware import IdempotencyMiddleware
+from app.indicators import router as indicators
 from app.keys import router as keys
 from app.logs import configure_logging
 from app.middleware import BodyGuardMiddleware, HttpMetrics, RequestContextMiddleware
@@ -60,6 +61,7 @@ TAGS = [
     {"name": "salaries", "description": "Salariés and their PASS IAE (personal data)"},
     {"name": "parcours", "description": "Parcours, contracts, hours and accompaniment"},
     {"name": "missions", "description": "Work companies give to SIAE, from their ERPs"},
+    {"name": "indicators", "description": "Impact indicators, objectives and the dashboard"},
     {"name": "alerts", "description": "Contracts, PASS IAE and derogations ending soon"},
     {"name": "reference", "description": "Territories, dated parameters and enumerations"},
     {"name": "keys", "description": "API keys and the caller's identity"},
@@ -126,6 +128,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(contracts.router)
     app.include_router(alerts.router)
     app.include_router(missions.router)
+    app.include_router(indicators.router)
+    app.include_router(indicators.objectives_router)
     app.include_router(reference.router)
 
     app.add_middleware(IdempotencyMiddleware)

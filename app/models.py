@@ -3,6 +3,7 @@
 from app.companies.models import Company
 from app.db import Base
 from app.idempotency.models import IdempotencyRecord
+from app.indicators.models import IndicatorObjective
 from app.keys.models import ApiKey
 from app.missions.models import Mission, MissionAssignment, MissionHours
 from app.networks.models import Network, NetworkMember
@@ -34,6 +35,7 @@ __all__ = [
     "Derogation",
     "FreinRecord",
     "IdempotencyRecord",
+    "IndicatorObjective",
     "Mission",
     "MissionAssignment",
     "MissionHours",

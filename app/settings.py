@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         description="Keys the NIR hashes; required with JALON_DATABASE_URL, kept in the data "
         "folder for the embedded PostgreSQL",
     )
+    small_cell_threshold: int = Field(
+        default=5,
+        ge=1,
+        description="Groups with fewer salariés are hidden from companies and networks",
+    )
     max_modulation_rate: Decimal = Field(
         default=Decimal(10),
         ge=0,

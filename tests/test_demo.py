@@ -17,6 +17,7 @@ async def test_demo_data_covers_each_kind_in_both_regions_and_loads_once(
         "networks": 1,
         "salaries": 40,
         "missions": 6,
+        "objectives": 6,
     }
     assert set(again.values()) == {0}
 
@@ -87,3 +88,18 @@ async def test_demo_missions_carry_hours_and_amounts(
     ).json()
     assert hours["assigned_salaries"] == 2
     assert hours["total_hours"] != "0"
+
+
+async def test_demo_dashboard_compares_targets_and_achievements(
+    session: AsyncSession, client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    await demo.load(session)
+    await session.commit()
+    board = await client.get(
+        "/v1/indicators/dashboard",
+        headers=admin_headers,
+        params={"from": "2024-01", "to": "2025-12"},
+    )
+    lines = board.json()["lines"]
+    assert len(lines) == 6
+    assert all(line["achieved"] is not None and line["gap"] is not None for line in lines)

@@ -1,0 +1,247 @@
+import csv
+import io
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from app.auth import Caller, Reader, Writer, require
+from app.db import SessionDep
+from app.errors import Forbidden, NotFound, ValidationFailed, field_problem, problem_responses
+from app.indicators import repository, service
+from app.indicators.catalogue import CATALOGUE, Dimension, Family
+from app.indicators.models import IndicatorObjective, ScopeKind
+from app.indicators.queries import Filters
+from app.indicators.schemas import (
+    Dashboard,
+    DashboardLine,
+    IndicatorRead,
+    IndicatorValues,
+    ObjectiveCreate,
+    ObjectiveRead,
+    YearMonth,
+)
+from app.keys.models import Role
+from app.keys.models import Scope as KeyScope
+from app.pagination import Page, PageDep, build_page
+from app.reference.enums import ActivitySector, StructureKind
+from app.reference.schemas import DepartementCode, RegionCode
+
+router = APIRouter(
+    prefix="/v1/indicators",
+    tags=["indicators"],
+    responses=problem_responses(401, 403, 422, 429, 503),
+)
+objectives_router = APIRouter(
+    prefix="/v1/objectives",
+    tags=["indicators"],
+    responses=problem_responses(401, 403, 404, 422, 429, 503),
+)
+GroupBy = Annotated[
+    list[Dimension], Query(description="Up to two, e.g. group_by=year&group_by=region")
+]
+CSV = "text/csv"
+
+
+@router.get("", summary="The catalogue of indicators")
+async def catalogue(caller: Reader) -> Page[IndicatorRead]:
+    items = [
+        IndicatorRead(**{**vars(i), "dimensions": sorted(i.dimensions, key=list(Dimension).index)})
+        for i in CATALOGUE.values()
+    ]
+    return Page[IndicatorRead](items=items, next_cursor=None)
+
+
+@router.get(
+    "/dashboard",
+    summary="The tableau de suivi: each objective, its target and what was achieved",
+    description="The caller's objectives whose period meets the given one, each measured over "
+    "its own scope and period. Admin keys may narrow to one structure.",
+)
+async def dashboard(
+    session: SessionDep,
+    caller: Reader,
+    request: Request,
+    period_from: Annotated[YearMonth, Query(alias="from")],
+    period_to: Annotated[YearMonth, Query(alias="to")],
+    structure: Annotated[uuid.UUID | None, Query()] = None,
+) -> Dashboard:
+    start, end = service.month_bounds(period_from, period_to)
+    lines = []
+    for objective in await repository.overlapping(
+        session, caller, start, end, structure_id=structure
+    ):
+        found = CATALOGUE[objective.indicator]
+        scope, filters = service.scope_of_objective(objective)
+        values = await service.compute(
+            session,
+            found,
+            start=objective.period_start,
+            end=objective.period_end,
+            group_by=[],
+            scope=scope,
+            filters=filters,
+            threshold=_threshold(caller, request),
+        )
+        row = values.rows[0] if values.rows else None
+        achieved = row.value if row else None
+        lines.append(
+            DashboardLine(
+                objective=ObjectiveRead.model_validate(objective),
+                label_fr=found.label_fr,
+                unit=found.unit,
+                target=objective.target_value,
+                achieved=achieved,
+                gap=None if achieved is None else achieved - objective.target_value,
+                suppressed=bool(row and row.suppressed),
+            )
+        )
+    return Dashboard(period_start=start, period_end=end, lines=lines)
+
+
+@router.get(
+    "/{code}",
+    response_model=IndicatorValues,
+    summary="An indicator's values, grouped and filtered",
+    description="From the caller's records only: a structure key its own, a company key its "
+    "missions' (mission indicators only), a network key its scope. For company and network "
+    "keys, a group with fewer salariés than the small-cell threshold is hidden and flagged. "
+    "`Accept: text/csv` gives the same rows as CSV (`decimal=comma` for French spreadsheets).",
+    responses={200: {"content": {"application/json": {}, CSV: {}}}},
+)
+async def indicator_values(
+    code: str,
+    session: SessionDep,
+    caller: Reader,
+    request: Request,
+    period_from: Annotated[YearMonth, Query(alias="from")],
+    period_to: Annotated[YearMonth, Query(alias="to")],
+    group_by: GroupBy = [],  # noqa: B006
+    region: Annotated[RegionCode | None, Query()] = None,
+    departement: Annotated[DepartementCode | None, Query()] = None,
+    kind: Annotated[StructureKind | None, Query()] = None,
+    structure: Annotated[uuid.UUID | None, Query()] = None,
+    company: Annotated[uuid.UUID | None, Query()] = None,
+    sector: Annotated[ActivitySector | None, Query()] = None,
+    decimal: Annotated[Literal["point", "comma"], Query(description="CSV decimal mark")] = "point",
+) -> IndicatorValues | Response:
+    found = service.indicator(code)
+    service.check_dimensions(found, group_by)
+    start, end = service.widen(*service.month_bounds(period_from, period_to), group_by)
+    filters = Filters(
+        region_code=region,
+        departement_code=departement,
+        structure_kind=kind.value if kind else None,
+        structure_id=structure,
+        company_id=company if found.family is Family.mission else None,
+        sector=sector.value if sector and found.family is Family.mission else None,
+    )
+    values = await service.compute(
+        session,
+        found,
+        start=start,
+        end=end,
+        group_by=group_by,
+        scope=service.scope_of(caller, found),
+        filters=filters,
+        threshold=_threshold(caller, request),
+    )
+    if CSV in request.headers.get("accept", ""):
+        return Response(_csv(values, comma=decimal == "comma"), media_type=f"{CSV}; charset=utf-8")
+    return values
+
+
+@objectives_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Set an objective",
+    description="Admin: any scope. A structure, company or network key: objectives on itself.",
+    responses=problem_responses(400, 409, 413, 415),
+)
+async def create_objective(
+    body: ObjectiveCreate, session: SessionDep, caller: Writer
+) -> ObjectiveRead:
+    found = service.indicator(body.indicator)
+    own = {
+        Role.structure: (ScopeKind.structure, body.structure_id, caller.structure_id),
+        Role.company: (ScopeKind.company, body.company_id, caller.company_id),
+        Role.network: (ScopeKind.network, body.network_id, caller.network_id),
+    }.get(caller.role)
+    if own is not None and (body.scope_kind is not own[0] or own[1] != own[2]):
+        raise Forbidden(f"a {caller.role.value} key sets objectives on itself only")
+    if body.scope_kind is ScopeKind.company and found.family is not Family.mission:
+        raise ValidationFailed(
+            "a company objective is on a mission indicator",
+            errors=[field_problem("indicator", "not computed on missions")],
+        )
+    start, end = service.month_bounds(body.period_start, body.period_end)
+    values = body.model_dump(exclude={"period_start", "period_end"})
+    objective = await repository.add(
+        session, IndicatorObjective(**values, period_start=start, period_end=end)
+    )
+    return ObjectiveRead.model_validate(objective)
+
+
+@objectives_router.get("", summary="List objectives", description="Admin: all; others: their own.")
+async def list_objectives(
+    session: SessionDep, caller: Reader, page: PageDep
+) -> Page[ObjectiveRead]:
+    rows = await repository.page(session, caller, after=page.after("objectives"), limit=page.limit)
+    items = [ObjectiveRead.model_validate(row) for row in rows]
+    return build_page(items, page, "objectives", lambda o: (o.created_at, o.id))
+
+
+@objectives_router.get("/{objective_id}", summary="Read an objective")
+async def read_objective(
+    objective_id: uuid.UUID, session: SessionDep, caller: Reader
+) -> ObjectiveRead:
+    return ObjectiveRead.model_validate(await _visible(session, caller, objective_id))
+
+
+@objectives_router.delete(
+    "/{objective_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove an objective"
+)
+async def delete_objective(
+    objective_id: uuid.UUID,
+    session: SessionDep,
+    caller: Annotated[Caller, Depends(require(scope=KeyScope.write))],
+) -> None:
+    await repository.delete(session, await _visible(session, caller, objective_id))
+
+
+async def _visible(
+    session: SessionDep, caller: Caller, objective_id: uuid.UUID
+) -> IndicatorObjective:
+    objective = await repository.get_visible(session, caller, objective_id)
+    if objective is None:
+        raise NotFound("no objective with this id")
+    return objective
+
+
+def _threshold(caller: Caller, request: Request) -> int | None:
+    if caller.role in (Role.company, Role.network):
+        threshold: int = request.app.state.settings.small_cell_threshold
+        return threshold
+    return None
+
+
+def _csv(values: IndicatorValues, *, comma: bool) -> str:
+    def number(value: object) -> str:
+        text = "" if value is None else str(value)
+        return text.replace(".", ",") if comma else text
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";" if comma else ",", lineterminator="\n")
+    names = [d.value for d in values.group_by]
+    writer.writerow([*names, "value", "numerator", "denominator", "suppressed"])
+    for row in values.rows:
+        writer.writerow(
+            [
+                *(row.dimensions[name] for name in names),
+                number(row.value),
+                number(row.numerator),
+                number(row.denominator),
+                "true" if row.suppressed else "false",
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,210 @@
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.indicators.catalogue import Dimension, Family
+from app.indicators.models import ScopeKind
+
+YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-01"])]
+
+
+class IndicatorRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "taux_sorties_dynamiques",
+                    "label_fr": "Taux de sorties dynamiques",
+                    "label_en": "Dynamic exit rate",
+                    "unit": "ratio",
+                    "formula": "(emploi durable + emploi de transition + sortie positive) / "
+                    "(exits - retraits)",
+                    "family": "parcours",
+                    "dimensions": ["month", "quarter", "year", "region", "departement"],
+                    "is_rate": True,
+                }
+            ]
+        },
+    )
+
+    code: str
+    label_fr: str
+    label_en: str
+    unit: str
+    formula: str
+    family: Family = Field(description="parcours: computed on personal data, shown in aggregate")
+    dimensions: list[Dimension]
+    is_rate: bool = Field(description="A rate comes with its numerator and denominator")
+
+
+class ValueRow(BaseModel):
+    dimensions: dict[str, Any] = Field(description="The group: dimension name -> value")
+    value: Decimal | None
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+    suppressed: bool = Field(
+        False, description="Hidden: fewer salariés behind it than the small-cell threshold"
+    )
+    breakdown: dict[str, int] | None = Field(None, description="sorties: exits by category")
+
+
+class IndicatorValues(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "indicator": "taux_sorties_dynamiques",
+                    "unit": "ratio",
+                    "period_start": "2025-01-01",
+                    "period_end": "2025-12-31",
+                    "group_by": ["region"],
+                    "rows": [
+                        {
+                            "dimensions": {"region": "53"},
+                            "value": "0.6250",
+                            "numerator": "5",
+                            "denominator": "8",
+                            "suppressed": False,
+                        }
+                    ],
+                    "suppressed_rows": 0,
+                    "small_cell_threshold": 5,
+                }
+            ]
+        }
+    )
+
+    indicator: str
+    unit: str
+    period_start: dt.date
+    period_end: dt.date
+    group_by: list[Dimension]
+    rows: list[ValueRow]
+    suppressed_rows: int = Field(description="Groups hidden by small-cell suppression")
+    small_cell_threshold: int | None = Field(description="Applied to company and network keys")
+
+
+class ObjectiveCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "indicator": "taux_sorties_dynamiques",
+                    "scope_kind": "structure",
+                    "structure_id": "5b0c8a1e-9f2d-4e7a-8c3b-1d2e3f4a5b6c",
+                    "period_start": "2025-01",
+                    "period_end": "2025-12",
+                    "target_value": "0.60",
+                }
+            ]
+        },
+    )
+
+    indicator: str
+    scope_kind: ScopeKind
+    region_code: str | None = None
+    structure_id: uuid.UUID | None = None
+    company_id: uuid.UUID | None = None
+    network_id: uuid.UUID | None = None
+    period_start: YearMonth
+    period_end: YearMonth
+    target_value: Annotated[Decimal, Field(max_digits=18, decimal_places=4)]
+
+    @model_validator(mode="after")
+    def one_scope(self) -> Self:
+        bound = {
+            ScopeKind.region: self.region_code,
+            ScopeKind.structure: self.structure_id,
+            ScopeKind.company: self.company_id,
+            ScopeKind.network: self.network_id,
+        }
+        for kind, value in bound.items():
+            if (kind is self.scope_kind) != (value is not None):
+                raise ValueError(
+                    f"a {self.scope_kind.value} objective names its scope, and only it"
+                )
+        if self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        return self
+
+
+class ObjectiveRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "3f2e1d0c-9b8a-4765-8432-10fedcba9876",
+                    "indicator": "taux_sorties_dynamiques",
+                    "scope_kind": "structure",
+                    "region_code": None,
+                    "structure_id": "5b0c8a1e-9f2d-4e7a-8c3b-1d2e3f4a5b6c",
+                    "company_id": None,
+                    "network_id": None,
+                    "period_start": "2025-01-01",
+                    "period_end": "2025-12-31",
+                    "target_value": "0.6000",
+                    "created_at": "2026-11-26T09:30:00Z",
+                }
+            ]
+        },
+    )
+
+    id: uuid.UUID
+    indicator: str
+    scope_kind: ScopeKind
+    region_code: str | None
+    structure_id: uuid.UUID | None
+    company_id: uuid.UUID | None
+    network_id: uuid.UUID | None
+    period_start: dt.date
+    period_end: dt.date
+    target_value: Decimal
+    created_at: dt.datetime
+
+
+class DashboardLine(BaseModel):
+    objective: ObjectiveRead
+    label_fr: str
+    unit: str
+    target: Decimal
+    achieved: Decimal | None = Field(description="Null when there is nothing to measure, or hidden")
+    gap: Decimal | None = Field(description="achieved - target")
+    suppressed: bool
+
+
+class Dashboard(BaseModel):
+    """The seed's tableau de suivi: valeur cible / valeur atteinte."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "period_start": "2025-01-01",
+                    "period_end": "2025-12-31",
+                    "lines": [
+                        {
+                            "objective": ObjectiveRead.model_config["json_schema_extra"][
+                                "examples"
+                            ][0],  # type: ignore[index]
+                            "label_fr": "Taux de sorties dynamiques",
+                            "unit": "ratio",
+                            "target": "0.6000",
+                            "achieved": "0.6250",
+                            "gap": "0.0250",
+                            "suppressed": False,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    period_start: dt.date
+    period_end: dt.date
+    lines: list[DashboardLine]

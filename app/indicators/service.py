@@ -1,0 +1,176 @@
+"""Who sees which figures: the caller's scope, the small-cell rule, and the rows."""
+
+import calendar
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import Caller
+from app.errors import Forbidden, ValidationFailed, field_problem
+from app.indicators import queries
+from app.indicators.catalogue import CATALOGUE, TIME, Dimension, Family, Indicator
+from app.indicators.models import IndicatorObjective, ScopeKind
+from app.indicators.queries import CATEGORIES, Filters, Scope
+from app.indicators.schemas import IndicatorValues, ValueRow
+from app.keys.models import Role
+
+MAX_YEARS = 10
+RATE_PLACES = Decimal("0.0001")
+PLACES = Decimal("0.01")
+COUNT_PLACES = Decimal(1)
+COUNTS = frozenset({"salariés", "parcours", "companies", "sectors"})
+
+
+def indicator(code: str) -> Indicator:
+    found = CATALOGUE.get(code)
+    if found is None:
+        raise ValidationFailed(
+            f"unknown indicator '{code}'",
+            errors=[field_problem("code", "see GET /v1/indicators", location="path")],
+        )
+    return found
+
+
+def month_bounds(start: str, end: str) -> tuple[dt.date, dt.date]:
+    """YYYY-MM to YYYY-MM as the first and last days."""
+    first = dt.date.fromisoformat(f"{start}-01")
+    last_month = dt.date.fromisoformat(f"{end}-01")
+    last = last_month.replace(day=calendar.monthrange(last_month.year, last_month.month)[1])
+    if last < first:
+        raise ValidationFailed(
+            "the period ends before it starts",
+            errors=[field_problem("to", "before from", location="query")],
+        )
+    if last.year - first.year >= MAX_YEARS:
+        raise ValidationFailed(
+            f"a period spans at most {MAX_YEARS} years",
+            errors=[field_problem("to", "too far", location="query")],
+        )
+    return first, last
+
+
+def widen(start: dt.date, end: dt.date, group_by: Sequence[Dimension]) -> tuple[dt.date, dt.date]:
+    """Whole buckets: a quarterly or yearly series starts and ends on their bounds."""
+    if Dimension.year in group_by:
+        return start.replace(month=1, day=1), end.replace(month=12, day=31)
+    if Dimension.quarter in group_by:
+        first_month = (start.month - 1) // 3 * 3 + 1
+        last_month = (end.month - 1) // 3 * 3 + 3
+        last_day = calendar.monthrange(end.year, last_month)[1]
+        return start.replace(month=first_month, day=1), end.replace(month=last_month, day=last_day)
+    return start, end
+
+
+def check_dimensions(found: Indicator, group_by: Sequence[Dimension]) -> None:
+    problems = [
+        field_problem("group_by", f"{found.code} cannot be grouped by {d.value}", location="query")
+        for d in group_by
+        if d not in found.dimensions
+    ]
+    if len(group_by) > 2:
+        problems.append(field_problem("group_by", "two dimensions at most", location="query"))
+    if len([d for d in group_by if d in TIME]) > 1:
+        problems.append(field_problem("group_by", "one time dimension at most", location="query"))
+    if len(set(group_by)) < len(group_by):
+        problems.append(field_problem("group_by", "a dimension appears twice", location="query"))
+    if problems:
+        raise ValidationFailed("the grouping does not fit the indicator", errors=problems)
+
+
+def scope_of(caller: Caller, found: Indicator) -> Scope:
+    if caller.role is Role.structure:
+        return Scope(structure_id=caller.structure_id)
+    if caller.role is Role.network:
+        return Scope(network_id=caller.network_id)
+    if caller.role is Role.company:
+        if found.family is not Family.mission:
+            raise Forbidden("a company key reads the indicators of its missions only")
+        return Scope(company_id=caller.company_id)
+    return Scope()
+
+
+def scope_of_objective(objective: IndicatorObjective) -> tuple[Scope, Filters]:
+    if objective.scope_kind is ScopeKind.structure:
+        return Scope(structure_id=objective.structure_id), Filters()
+    if objective.scope_kind is ScopeKind.company:
+        return Scope(company_id=objective.company_id), Filters()
+    if objective.scope_kind is ScopeKind.network:
+        return Scope(network_id=objective.network_id), Filters()
+    if objective.scope_kind is ScopeKind.region:
+        return Scope(), Filters(region_code=objective.region_code)
+    return Scope(), Filters()
+
+
+async def compute(
+    session: AsyncSession,
+    found: Indicator,
+    *,
+    start: dt.date,
+    end: dt.date,
+    group_by: Sequence[Dimension],
+    scope: Scope,
+    filters: Filters,
+    threshold: int | None,
+) -> IndicatorValues:
+    """The indicator's rows, small cells hidden when ``threshold`` is set."""
+    rows = await queries.values(
+        session,
+        found.code,
+        period_start=start,
+        period_end=end,
+        group_by=group_by,
+        scope=scope,
+        filters=filters,
+        family=found.family,
+    )
+    values = [_row(found, row, group_by, threshold) for row in rows]
+    return IndicatorValues(
+        indicator=found.code,
+        unit=found.unit,
+        period_start=start,
+        period_end=end,
+        group_by=list(group_by),
+        rows=values,
+        suppressed_rows=sum(row.suppressed for row in values),
+        small_cell_threshold=threshold,
+    )
+
+
+def _row(
+    found: Indicator, row: Any, group_by: Sequence[Dimension], threshold: int | None
+) -> ValueRow:
+    mapping = row._mapping
+    dimensions = {d.value: _plain(mapping[d.value]) for d in group_by}
+    salaries = mapping["salaries"]
+    if threshold is not None and salaries is not None and salaries < threshold:
+        return ValueRow(dimensions=dimensions, value=None, suppressed=True)
+    places = RATE_PLACES if found.is_rate else COUNT_PLACES if found.unit in COUNTS else PLACES
+    breakdown = {c: mapping[c] for c in CATEGORIES} if found.code == "sorties" else None
+    return ValueRow(
+        dimensions=dimensions,
+        value=_round(mapping["value"], places),
+        numerator=_term(mapping["numerator"]),
+        denominator=_term(mapping["denominator"]),
+        breakdown=breakdown,
+    )
+
+
+def _round(value: Any, places: Decimal) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(places)
+
+
+def _term(value: Any) -> Decimal | None:
+    """A rate's numerator or denominator: whole counts as integers."""
+    if value is None:
+        return None
+    number = Decimal(value)
+    return number.quantize(COUNT_PLACES if number == number.to_integral_value() else RATE_PLACES)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value) if value is not None else None
