@@ -15,10 +15,10 @@ from app.indicators.queries import Filters
 from app.indicators.schemas import (
     Dashboard,
     DashboardLine,
+    IndicatorObjectiveCreate,
+    IndicatorObjectiveRead,
     IndicatorRead,
     IndicatorValues,
-    ObjectiveCreate,
-    ObjectiveRead,
     YearMonth,
 )
 from app.keys.models import Role
@@ -87,7 +87,7 @@ async def dashboard(
         achieved = row.value if row else None
         lines.append(
             DashboardLine(
-                objective=ObjectiveRead.model_validate(objective),
+                objective=IndicatorObjectiveRead.model_validate(objective),
                 label_fr=found.label_fr,
                 unit=found.unit,
                 target=objective.target_value,
@@ -158,9 +158,9 @@ async def indicator_values(
     description="Admin: any scope. A structure, company or network key: objectives on itself.",
     responses=problem_responses(400, 409, 413, 415),
 )
-async def create_objective(
-    body: ObjectiveCreate, session: SessionDep, caller: Writer
-) -> ObjectiveRead:
+async def create_indicator_objective(
+    body: IndicatorObjectiveCreate, session: SessionDep, caller: Writer
+) -> IndicatorObjectiveRead:
     found = service.indicator(body.indicator)
     own = {
         Role.structure: (ScopeKind.structure, body.structure_id, caller.structure_id),
@@ -179,29 +179,29 @@ async def create_objective(
     objective = await repository.add(
         session, IndicatorObjective(**values, period_start=start, period_end=end)
     )
-    return ObjectiveRead.model_validate(objective)
+    return IndicatorObjectiveRead.model_validate(objective)
 
 
 @objectives_router.get("", summary="List objectives", description="Admin: all; others: their own.")
-async def list_objectives(
+async def list_indicator_objectives(
     session: SessionDep, caller: Reader, page: PageDep
-) -> Page[ObjectiveRead]:
+) -> Page[IndicatorObjectiveRead]:
     rows = await repository.page(session, caller, after=page.after("objectives"), limit=page.limit)
-    items = [ObjectiveRead.model_validate(row) for row in rows]
+    items = [IndicatorObjectiveRead.model_validate(row) for row in rows]
     return build_page(items, page, "objectives", lambda o: (o.created_at, o.id))
 
 
 @objectives_router.get("/{objective_id}", summary="Read an objective")
-async def read_objective(
+async def read_indicator_objective(
     objective_id: uuid.UUID, session: SessionDep, caller: Reader
-) -> ObjectiveRead:
-    return ObjectiveRead.model_validate(await _visible(session, caller, objective_id))
+) -> IndicatorObjectiveRead:
+    return IndicatorObjectiveRead.model_validate(await _visible(session, caller, objective_id))
 
 
 @objectives_router.delete(
     "/{objective_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove an objective"
 )
-async def delete_objective(
+async def delete_indicator_objective(
     objective_id: uuid.UUID,
     session: SessionDep,
     caller: Annotated[Caller, Depends(require(scope=KeyScope.write))],

@@ -88,7 +88,7 @@ class IndicatorValues(BaseModel):
     small_cell_threshold: int | None = Field(description="Applied to company and network keys")
 
 
-class ObjectiveCreate(BaseModel):
+class IndicatorObjectiveCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -133,7 +133,7 @@ class ObjectiveCreate(BaseModel):
         return self
 
 
-class ObjectiveRead(BaseModel):
+class IndicatorObjectiveRead(BaseModel):
     model_config = ConfigDict(
         from_attributes=True,
         json_schema_extra={
@@ -169,7 +169,7 @@ class ObjectiveRead(BaseModel):
 
 
 class DashboardLine(BaseModel):
-    objective: ObjectiveRead
+    objective: IndicatorObjectiveRead
     label_fr: str
     unit: str
     target: Decimal
@@ -189,7 +189,7 @@ class Dashboard(BaseModel):
                     "period_end": "2025-12-31",
                     "lines": [
                         {
-                            "objective": ObjectiveRead.model_config["json_schema_extra"][
+                            "objective": IndicatorObjectiveRead.model_config["json_schema_extra"][
                                 "examples"
                             ][0],  # type: ignore[index]
                             "label_fr": "Taux de sorties dynamiques",
