@@ -16,6 +16,7 @@ from app.parcours.models import (
     MonthlyHours,
     Objective,
     Parcours,
+    StructureMonthHours,
 )
 from app.reference.models import AideAuPosteRate, Departement, ReferenceHours, Region
 from app.salaries.models import PassAdjustment, PassIae, Salarie
@@ -51,4 +52,5 @@ __all__ = [
     "Salarie",
     "SiretRecord",
     "Structure",
+    "StructureMonthHours",
 ]

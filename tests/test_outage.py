@@ -2,6 +2,7 @@
 again once it is back, without restarting jalon. On a server this test owns."""
 
 import asyncio
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ def own_postgres() -> Iterator[EmbeddedPostgres]:
         yield server
     finally:
         server.stop(mode="immediate")
+        shutil.rmtree(server.data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -61,30 +61,29 @@ CONTRACTS_ENDED = """
 SELECT b.bucket_start, c.structure_id, c.salarie_id, (c.end_date - c.start_date + 1) AS days
 FROM contracts c JOIN sized b ON c.end_date BETWEEN b.bucket_start AND b.bucket_end
 """
+# hours come from structure_month_hours, kept by a trigger on monthly_hours
 HOURS = """
-SELECT b.bucket_start, c.structure_id, c.salarie_id, h.hours,
+SELECT b.bucket_start, h.structure_id, h.records, h.hours,
        h.hours / r.annual_hours / b.years AS etp, 0 AS etp_funded
-FROM monthly_hours h
-JOIN contracts c ON c.id = h.contract_id
-JOIN structures s ON s.id = c.structure_id
+FROM structure_month_hours h
+JOIN structures s ON s.id = h.structure_id
 JOIN sized b ON h.month BETWEEN b.bucket_start AND b.bucket_end
 JOIN reference_hours_ranges r
   ON r.kind = s.kind AND h.month >= r.in_force_from AND (r.until IS NULL OR h.month < r.until)
 """
 FUNDED = """
-SELECT b.bucket_start, a.structure_id, NULL::uuid AS salarie_id, 0 AS hours, 0 AS etp,
+SELECT b.bucket_start, a.structure_id, 0 AS records, 0 AS hours, 0 AS etp,
        a.etp_conventionnes
        * (LEAST(a.end_date, b.bucket_end) - GREATEST(a.start_date, b.bucket_start) + 1)
        / (b.bucket_end - b.bucket_start + 1)::numeric AS etp_funded
 FROM annexes a JOIN sized b ON a.start_date <= b.bucket_end AND a.end_date >= b.bucket_start
 """
 AID = """
-SELECT b.bucket_start, c.structure_id, c.salarie_id,
+SELECT b.bucket_start, h.structure_id, h.records,
        h.hours / r.annual_hours * rate.amount_per_etp
        * (1 + COALESCE(a.modulation_rate, 0) / 100) AS aid
-FROM monthly_hours h
-JOIN contracts c ON c.id = h.contract_id
-JOIN structures s ON s.id = c.structure_id
+FROM structure_month_hours h
+JOIN structures s ON s.id = h.structure_id
 JOIN sized b ON h.month BETWEEN b.bucket_start AND b.bucket_end
 JOIN reference_hours_ranges r
   ON r.kind = s.kind AND h.month >= r.in_force_from AND (r.until IS NULL OR h.month < r.until)
@@ -92,7 +91,7 @@ JOIN rate_ranges rate
   ON rate.kind = s.kind AND h.month >= rate.in_force_from
      AND (rate.until IS NULL OR h.month < rate.until)
 LEFT JOIN annexes a
-  ON a.structure_id = c.structure_id AND h.month BETWEEN a.start_date AND a.end_date
+  ON a.structure_id = h.structure_id AND h.month BETWEEN a.start_date AND a.end_date
 """
 FREINS = """
 SELECT b.bucket_start, p.structure_id, p.salarie_id,
@@ -116,6 +115,7 @@ WHERE m.social_clause AND m.status <> 'annulee'
 """
 
 DYNAMIC = "('emploi_durable', 'emploi_transition', 'sortie_positive')"
+RECORDS = "max(f.records)"
 MONTH_DAYS = "30.4375"
 
 
@@ -125,7 +125,10 @@ class Formula:
     value: str
     numerator: str | None = None
     denominator: str | None = None
-    counts_salaries: bool = True  # the facts carry salarie_id: small cells can be found
+    # how many salariés stand behind a group, for small-cell suppression (None: no one's
+    # data); from the hour aggregates, the most records of one structure-month: a lower
+    # bound, so a doubtful group is hidden rather than shown
+    salaries: str | None = "count(DISTINCT f.salarie_id)"
     by_category: bool = False
 
 
@@ -149,21 +152,19 @@ FORMULAS: dict[str, Formula] = {
         CONTRACTS_ENDED, "", f"sum(f.days) / {MONTH_DAYS}", "count(*)"
     ),
     "duree_moyenne_parcours_mois": Formula(EXITS, "", f"sum(f.days) / {MONTH_DAYS}", "count(*)"),
-    "heures_travaillees": Formula(HOURS, "sum(f.hours)"),
-    "etp_realises": Formula(HOURS, "sum(f.etp)"),
-    "etp_conventionnes": Formula(FUNDED, "sum(f.etp_funded)", counts_salaries=False),
+    "heures_travaillees": Formula(HOURS, "sum(f.hours)", salaries=RECORDS),
+    "etp_realises": Formula(HOURS, "sum(f.etp)", salaries=RECORDS),
+    "etp_conventionnes": Formula(FUNDED, "sum(f.etp_funded)", salaries=None),
     "taux_realisation_etp": Formula(
-        f"{HOURS} UNION ALL {FUNDED}", "", "sum(f.etp)", "sum(f.etp_funded)", counts_salaries=False
+        f"{HOURS} UNION ALL {FUNDED}", "", "sum(f.etp)", "sum(f.etp_funded)", salaries=RECORDS
     ),
-    "aide_au_poste": Formula(AID, "sum(f.aid)", counts_salaries=False),
-    "achats_montant": Formula(MISSIONS_RUNNING, "sum(f.amount)", counts_salaries=False),
+    "aide_au_poste": Formula(AID, "sum(f.aid)", salaries=RECORDS),
+    "achats_montant": Formula(MISSIONS_RUNNING, "sum(f.amount)", salaries=None),
     "entreprises_clientes": Formula(
-        MISSIONS_RUNNING, "count(DISTINCT f.company_id)", counts_salaries=False
+        MISSIONS_RUNNING, "count(DISTINCT f.company_id)", salaries=None
     ),
     "heures_clauses_sociales": Formula(CLAUSE_HOURS, "sum(f.hours)"),
-    "secteurs_activite": Formula(
-        MISSIONS_RUNNING, "count(DISTINCT f.sector)", counts_salaries=False
-    ),
+    "secteurs_activite": Formula(MISSIONS_RUNNING, "count(DISTINCT f.sector)", salaries=None),
     "freins_leves": Formula(FREINS, "", "count(*) FILTER (WHERE f.lifted)", "count(*)"),
 }
 
@@ -247,8 +248,7 @@ async def values(
             literal_column("NULL").label("numerator"),
             literal_column("NULL").label("denominator"),
         ]
-    salaries = "count(DISTINCT f.salarie_id)" if formula.counts_salaries else "NULL"
-    measures.append(literal_column(salaries).label("salaries"))
+    measures.append(literal_column(formula.salaries or "NULL").label("salaries"))
     if formula.by_category:
         measures += [
             literal_column(f"count(*) FILTER (WHERE f.category = '{category}')").label(category)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -222,3 +222,18 @@ async def update_child(
     for field, value in changes.items():
         setattr(record, field, value)
     await session.flush()
+
+
+REBUILD_STRUCTURE_MONTH_HOURS = text(
+    "TRUNCATE structure_month_hours;"
+    " INSERT INTO structure_month_hours (structure_id, month, hours, records)"
+    " SELECT c.structure_id, h.month, sum(h.hours), count(*)"
+    " FROM monthly_hours h JOIN contracts c ON c.id = h.contract_id"
+    " GROUP BY c.structure_id, h.month"
+)
+
+
+async def rebuild_structure_month_hours(session: AsyncSession) -> None:
+    """Recomputes the hour aggregates from scratch: after a load that bypassed the
+    trigger (COPY with triggers off), or to check them."""
+    await session.execute(REBUILD_STRUCTURE_MONTH_HOURS)
