@@ -16,6 +16,7 @@ from app.parcours.models import (
     MonthlyHours,
     Objective,
     Parcours,
+    StructureMonthExits,
     StructureMonthHours,
 )
 from app.reference.models import AideAuPosteRate, Departement, ReferenceHours, Region
@@ -52,5 +53,6 @@ __all__ = [
     "Salarie",
     "SiretRecord",
     "Structure",
+    "StructureMonthExits",
     "StructureMonthHours",
 ]

@@ -31,7 +31,10 @@ from app.indicators import queries
 from app.indicators.catalogue import CATALOGUE, Dimension
 from app.indicators.queries import Filters, Scope
 from app.migrate import upgrade_to_head
-from app.parcours.repository import REBUILD_STRUCTURE_MONTH_HOURS
+from app.parcours.repository import (
+    REBUILD_STRUCTURE_MONTH_EXITS,
+    REBUILD_STRUCTURE_MONTH_HOURS,
+)
 from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, ExitMotif
 from bench.results import machine, write_section
 from tests.support.databases import fresh_database
@@ -160,8 +163,9 @@ async def generate(dsn: str, scale: float) -> tuple[dict[str, int], str, str, st
             "monthly_hours", records=hours_rows, columns=["contract_id", "month", "hours"]
         )
         hours_rows.clear()
-        # the COPY bypassed the trigger that keeps the hour aggregates: build them once
+        # the COPY bypassed the triggers that keep the aggregates: build them once
         await connection.execute(REBUILD_STRUCTURE_MONTH_HOURS.text)
+        await connection.execute(REBUILD_STRUCTURE_MONTH_EXITS.text)
 
         company_ids = [uuid.uuid4() for _ in range(n_companies)]
         await connection.copy_records_to_table(
@@ -293,8 +297,9 @@ def report(
         "## National-scale indicators (`bench.national`)",
         "",
         f"- Machine: {machine()}; jalon with 1 uvicorn worker on loopback",
-        "- Reads: hour indicators from `structure_month_hours` (kept by a trigger in each "
-        "write's transaction), all others straight from the base tables",
+        "- Reads (admin key): hour indicators from `structure_month_hours`, exit indicators "
+        "from `structure_month_exits` (each kept by a trigger in the writes' transaction), "
+        "all others straight from the base tables",
         f"- Command: `.venv/bin/python -m bench.national --scale {args.scale} --runs {args.runs}`",
         "- Data: "
         + ", ".join(f"{count:,} {table}" for table, count in counts.items())

@@ -57,6 +57,13 @@ SELECT b.bucket_start, p.structure_id, p.salarie_id, p.exit_category AS category
        (p.exit_date - p.entry_date + 1) AS days
 FROM parcours p JOIN sized b ON p.exit_date BETWEEN b.bucket_start AND b.bucket_end
 """
+# exits come from structure_month_exits, kept by a trigger on parcours, when no one
+# needs the exact number of people behind a figure (admin and structure keys)
+EXITS_KEPT = """
+SELECT b.bucket_start, e.structure_id, e.category, e.exits, e.days
+FROM structure_month_exits e JOIN sized b ON e.month BETWEEN b.bucket_start AND b.bucket_end
+WHERE e.exits > 0
+"""
 CONTRACTS_ENDED = """
 SELECT b.bucket_start, c.structure_id, c.salarie_id, (c.end_date - c.start_date + 1) AS days
 FROM contracts c JOIN sized b ON c.end_date BETWEEN b.bucket_start AND b.bucket_end
@@ -70,6 +77,7 @@ JOIN structures s ON s.id = h.structure_id
 JOIN sized b ON h.month BETWEEN b.bucket_start AND b.bucket_end
 JOIN reference_hours_ranges r
   ON r.kind = s.kind AND h.month >= r.in_force_from AND (r.until IS NULL OR h.month < r.until)
+WHERE h.records > 0
 """
 FUNDED = """
 SELECT b.bucket_start, a.structure_id, 0 AS records, 0 AS hours, 0 AS etp,
@@ -92,6 +100,7 @@ JOIN rate_ranges rate
      AND (rate.until IS NULL OR h.month < rate.until)
 LEFT JOIN annexes a
   ON a.structure_id = h.structure_id AND h.month BETWEEN a.start_date AND a.end_date
+WHERE h.records > 0
 """
 FREINS = """
 SELECT b.bucket_start, p.structure_id, p.salarie_id,
@@ -130,6 +139,7 @@ class Formula:
     # bound, so a doubtful group is hidden rather than shown
     salaries: str | None = "count(DISTINCT f.salarie_id)"
     by_category: bool = False
+    tally: str = "count(*)"  # how rows count, for the breakdown by category
 
 
 FORMULAS: dict[str, Formula] = {
@@ -166,6 +176,30 @@ FORMULAS: dict[str, Formula] = {
     "heures_clauses_sociales": Formula(CLAUSE_HOURS, "sum(f.hours)"),
     "secteurs_activite": Formula(MISSIONS_RUNNING, "count(DISTINCT f.sector)", salaries=None),
     "freins_leves": Formula(FREINS, "", "count(*) FILTER (WHERE f.lifted)", "count(*)"),
+}
+
+KEPT = "sum(f.exits)"
+
+# the same figures from the aggregates, for callers without small-cell suppression
+FAST_FORMULAS: dict[str, Formula] = {
+    "sorties": Formula(EXITS_KEPT, KEPT, salaries=None, by_category=True, tally=KEPT),
+    "taux_sorties_dynamiques": Formula(
+        EXITS_KEPT,
+        "",
+        f"coalesce(sum(f.exits) FILTER (WHERE f.category IN {DYNAMIC}), 0)",
+        "coalesce(sum(f.exits) FILTER (WHERE f.category <> 'retrait'), 0)",
+        salaries=None,
+    ),
+    "taux_emploi_durable": Formula(
+        EXITS_KEPT,
+        "",
+        "coalesce(sum(f.exits) FILTER (WHERE f.category = 'emploi_durable'), 0)",
+        "coalesce(sum(f.exits) FILTER (WHERE f.category <> 'retrait'), 0)",
+        salaries=None,
+    ),
+    "duree_moyenne_parcours_mois": Formula(
+        EXITS_KEPT, "", f"sum(f.days) / {MONTH_DAYS}", KEPT, salaries=None
+    ),
 }
 
 CATEGORIES = ("emploi_durable", "emploi_transition", "sortie_positive", "autre_sortie", "retrait")
@@ -218,10 +252,12 @@ async def values(
     scope: Scope,
     filters: Filters,
     family: Family,
+    count_people: bool = True,
 ) -> Sequence[Row[Any]]:
     """The indicator's rows: the dimension values, then value, numerator, denominator,
-    the number of distinct salariés behind the figure, and exits by category."""
-    formula = FORMULAS[code]
+    the number of distinct salariés behind the figure (when ``count_people``; the
+    aggregates are read otherwise), and exits by category."""
+    formula = FORMULAS[code] if count_people else FAST_FORMULAS.get(code, FORMULAS[code])
     time = next((d for d in group_by if d in STEPS), None)
     step = STEPS[time] if time else WHOLE_PERIOD
     mission_columns = ["company_id", "sector"] if family is Family.mission else []
@@ -251,7 +287,9 @@ async def values(
     measures.append(literal_column(formula.salaries or "NULL").label("salaries"))
     if formula.by_category:
         measures += [
-            literal_column(f"count(*) FILTER (WHERE f.category = '{category}')").label(category)
+            literal_column(
+                f"coalesce({formula.tally} FILTER (WHERE f.category = '{category}'), 0)"
+            ).label(category)
             for category in CATEGORIES
         ]
     statement = (

@@ -125,6 +125,7 @@ async def compute(
         scope=scope,
         filters=filters,
         family=found.family,
+        count_people=threshold is not None,
     )
     values = [_row(found, row, group_by, threshold) for row in rows]
     return IndicatorValues(

@@ -195,3 +195,16 @@ class StructureMonthHours(Base):
     month: Mapped[dt.date] = mapped_column(primary_key=True)
     hours: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     records: Mapped[int]
+
+
+class StructureMonthExits(Base):
+    """Exits per structure, month and category, with the days of the parcours that
+    ended, kept by a trigger on parcours in the same transaction as each write."""
+
+    __tablename__ = "structure_month_exits"
+
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    exits: Mapped[int]
+    days: Mapped[int]

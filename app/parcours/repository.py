@@ -233,6 +233,15 @@ REBUILD_STRUCTURE_MONTH_HOURS = text(
 )
 
 
+REBUILD_STRUCTURE_MONTH_EXITS = text(
+    "TRUNCATE structure_month_exits;"
+    " INSERT INTO structure_month_exits (structure_id, month, category, exits, days)"
+    " SELECT structure_id, date_trunc('month', exit_date)::date, exit_category, count(*),"
+    " sum(exit_date - entry_date + 1) FROM parcours WHERE exit_date IS NOT NULL"
+    " GROUP BY 1, 2, 3"
+)
+
+
 async def rebuild_structure_month_hours(session: AsyncSession) -> None:
     """Recomputes the hour aggregates from scratch: after a load that bypassed the
     trigger (COPY with triggers off), or to check them."""

@@ -4,6 +4,7 @@ sequence of writes (hypothesis)."""
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,8 +12,12 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.db import Database
+from app.indicators import queries
+from app.indicators.catalogue import CATALOGUE, Dimension
+from app.indicators.queries import Filters, Scope
 from app.parcours.models import Contract, MonthlyHours, Parcours
 from app.parcours.repository import set_hours
+from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, ExitMotif, ParcoursStatus
 from app.salaries.models import Salarie
 from app.structures.models import Structure
 from tests.support.records import new_siret
@@ -111,3 +116,103 @@ async def test_aggregates_equal_a_computation_from_scratch(
         kept = (await session.execute(KEPT)).all()
         await session.rollback()
     assert [tuple(row) for row in kept] == [tuple(row) for row in expected]
+
+
+EXIT_FROM_SCRATCH = text(
+    "SELECT structure_id, date_trunc('month', exit_date)::date, exit_category, count(*),"
+    " sum(exit_date - entry_date + 1) FROM parcours WHERE exit_date IS NOT NULL"
+    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+)
+EXITS_KEPT = text(
+    "SELECT structure_id, month, category, exits, days FROM structure_month_exits"
+    " WHERE exits > 0 ORDER BY 1, 2, 3"
+)
+exit_operations = st.lists(
+    st.tuples(
+        st.sampled_from(["exit", "reopen", "delete"]),
+        st.integers(0, 5),  # which parcours
+        st.integers(0, 11),  # exit month of 2025
+        st.sampled_from(list(ExitMotif)),
+    ),
+    min_size=1,
+    max_size=20,
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=exit_operations)
+async def test_exit_aggregates_match_the_parcours_and_both_paths_agree(
+    connection: AsyncConnection, steps: list[tuple[str, int, int, ExitMotif]]
+) -> None:
+    async with Database.bound_to(connection).sessions() as session:
+        structures = []
+        for n in range(2):
+            structure = Structure(
+                siret=new_siret(),
+                name=f"E{n}",
+                kind="ACI",
+                commune_code="29019" if n else "31555",
+                departement_code="29" if n else "31",
+                region_code="53" if n else "76",
+            )
+            session.add(structure)
+            structures.append(structure)
+        await session.flush()
+        parcours = []
+        for n in range(6):
+            person = Salarie(
+                structure_id=structures[n % 2].id,
+                first_name="E",
+                last_name=str(n),
+                birth_date=dt.date(1990, 1, 1),
+                gender="femme",
+            )
+            session.add(person)
+            await session.flush()
+            record = Parcours(
+                salarie_id=person.id,
+                structure_id=person.structure_id,
+                entry_date=dt.date(2024, 6, 1),
+            )
+            session.add(record)
+            parcours.append(record)
+        await session.flush()
+        for action, which, month, motif in steps:
+            record = parcours[which]
+            if record not in session:
+                continue
+            if action == "exit":
+                record.status, record.exit_date = ParcoursStatus.sorti, dt.date(2025, month + 1, 15)
+                record.exit_motif, record.exit_category = motif, EXIT_CATEGORY_OF_MOTIF[motif]
+            elif action == "reopen":
+                record.status, record.exit_date, record.exit_motif, record.exit_category = (
+                    ParcoursStatus.en_cours, None, None, None)  # fmt: skip
+            else:
+                await session.delete(record)
+            await session.flush()
+        assert [tuple(r) for r in (await session.execute(EXITS_KEPT)).all()] == [
+            tuple(r) for r in (await session.execute(EXIT_FROM_SCRATCH)).all()
+        ]
+        for code in (
+            "sorties",
+            "taux_sorties_dynamiques",
+            "taux_emploi_durable",
+            "duree_moyenne_parcours_mois",
+        ):
+            arguments: dict[str, Any] = {
+                "period_start": dt.date(2025, 1, 1),
+                "period_end": dt.date(2025, 12, 31),
+                "group_by": [Dimension.month, Dimension.region],
+                "scope": Scope(),
+                "filters": Filters(),
+                "family": CATALOGUE[code].family,
+            }
+            exact = await queries.values(session, code, count_people=True, **arguments)
+            kept = await queries.values(session, code, count_people=False, **arguments)
+            drop = {"salaries"}
+            assert [{k: v for k, v in r._mapping.items() if k not in drop} for r in kept] == [
+                {k: v for k, v in r._mapping.items() if k not in drop} for r in exact
+            ], code
+        await session.rollback()
