@@ -16,6 +16,7 @@ from app.parcours.models import (
     MonthlyHours,
     Objective,
     Parcours,
+    StructureMonthContractEnds,
     StructureMonthExits,
     StructureMonthHours,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "Salarie",
     "SiretRecord",
     "Structure",
+    "StructureMonthContractEnds",
     "StructureMonthExits",
     "StructureMonthHours",
 ]

@@ -32,6 +32,7 @@ from app.indicators.catalogue import CATALOGUE, Dimension
 from app.indicators.queries import Filters, Scope
 from app.migrate import upgrade_to_head
 from app.parcours.repository import (
+    REBUILD_STRUCTURE_MONTH_CONTRACT_ENDS,
     REBUILD_STRUCTURE_MONTH_EXITS,
     REBUILD_STRUCTURE_MONTH_HOURS,
 )
@@ -166,6 +167,7 @@ async def generate(dsn: str, scale: float) -> tuple[dict[str, int], str, str, st
         # the COPY bypassed the triggers that keep the aggregates: build them once
         await connection.execute(REBUILD_STRUCTURE_MONTH_HOURS.text)
         await connection.execute(REBUILD_STRUCTURE_MONTH_EXITS.text)
+        await connection.execute(REBUILD_STRUCTURE_MONTH_CONTRACT_ENDS.text)
 
         company_ids = [uuid.uuid4() for _ in range(n_companies)]
         await connection.copy_records_to_table(
@@ -297,8 +299,8 @@ def report(
         "## National-scale indicators (`bench.national`)",
         "",
         f"- Machine: {machine()}; jalon with 1 uvicorn worker on loopback",
-        "- Reads (admin key): hour indicators from `structure_month_hours`, exit indicators "
-        "from `structure_month_exits` (each kept by a trigger in the writes' transaction), "
+        "- Reads (admin key): hour indicators from `structure_month_hours`, exit and contract-"
+        "length indicators from `structure_month_exits` and `structure_month_contract_ends` (each kept by a trigger in the writes' transaction), "
         "all others straight from the base tables",
         f"- Command: `.venv/bin/python -m bench.national --scale {args.scale} --runs {args.runs}`",
         "- Data: "

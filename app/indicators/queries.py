@@ -64,6 +64,11 @@ SELECT b.bucket_start, e.structure_id, e.category, e.exits, e.days
 FROM structure_month_exits e JOIN sized b ON e.month BETWEEN b.bucket_start AND b.bucket_end
 WHERE e.exits > 0
 """
+CONTRACT_ENDS_KEPT = """
+SELECT b.bucket_start, e.structure_id, e.contracts, e.days
+FROM structure_month_contract_ends e JOIN sized b ON e.month BETWEEN b.bucket_start AND b.bucket_end
+WHERE e.contracts > 0
+"""
 CONTRACTS_ENDED = """
 SELECT b.bucket_start, c.structure_id, c.salarie_id, (c.end_date - c.start_date + 1) AS days
 FROM contracts c JOIN sized b ON c.end_date BETWEEN b.bucket_start AND b.bucket_end
@@ -199,6 +204,9 @@ FAST_FORMULAS: dict[str, Formula] = {
     ),
     "duree_moyenne_parcours_mois": Formula(
         EXITS_KEPT, "", f"sum(f.days) / {MONTH_DAYS}", KEPT, salaries=None
+    ),
+    "duree_moyenne_contrat_mois": Formula(
+        CONTRACT_ENDS_KEPT, "", f"sum(f.days) / {MONTH_DAYS}", "sum(f.contracts)", salaries=None
     ),
 }
 

@@ -208,3 +208,15 @@ class StructureMonthExits(Base):
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
     exits: Mapped[int]
     days: Mapped[int]
+
+
+class StructureMonthContractEnds(Base):
+    """Contracts ending per structure and month, with their days, kept by a trigger on
+    contracts in the same transaction as each write."""
+
+    __tablename__ = "structure_month_contract_ends"
+
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(primary_key=True)
+    contracts: Mapped[int]
+    days: Mapped[int]

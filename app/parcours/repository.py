@@ -242,6 +242,15 @@ REBUILD_STRUCTURE_MONTH_EXITS = text(
 )
 
 
+REBUILD_STRUCTURE_MONTH_CONTRACT_ENDS = text(
+    "TRUNCATE structure_month_contract_ends;"
+    " INSERT INTO structure_month_contract_ends (structure_id, month, contracts, days)"
+    " SELECT structure_id, date_trunc('month', end_date)::date, count(*),"
+    " sum(end_date - start_date + 1) FROM contracts WHERE end_date IS NOT NULL"
+    " GROUP BY 1, 2"
+)
+
+
 async def rebuild_structure_month_hours(session: AsyncSession) -> None:
     """Recomputes the hour aggregates from scratch: after a load that bypassed the
     trigger (COPY with triggers off), or to check them."""

@@ -216,3 +216,56 @@ async def test_exit_aggregates_match_the_parcours_and_both_paths_agree(
                 {k: v for k, v in r._mapping.items() if k not in drop} for r in exact
             ], code
         await session.rollback()
+
+
+ENDS_FROM_SCRATCH = text(
+    "SELECT structure_id, date_trunc('month', end_date)::date, count(*),"
+    " sum(end_date - start_date + 1) FROM contracts WHERE end_date IS NOT NULL"
+    " GROUP BY 1, 2 ORDER BY 1, 2"
+)
+ENDS_KEPT = text(
+    "SELECT structure_id, month, contracts, days FROM structure_month_contract_ends"
+    " WHERE contracts > 0 ORDER BY 1, 2"
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ends=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 400)), min_size=1, max_size=12))
+async def test_contract_end_aggregates_match_and_both_paths_agree(
+    connection: AsyncConnection, ends: list[tuple[int, int]]
+) -> None:
+    async with Database.bound_to(connection).sessions() as session:
+        made = await contracts(session)
+        for which, days in ends:  # avenants moving the end date, or removals
+            if days == 0:
+                await session.execute(
+                    delete(MonthlyHours).where(MonthlyHours.contract_id == made[which].id)
+                )
+                await session.execute(delete(Contract).where(Contract.id == made[which].id))
+            else:
+                await session.execute(
+                    update(Contract)
+                    .where(Contract.id == made[which].id)
+                    .values(end_date=dt.date(2025, 1, 1) + dt.timedelta(days=days))
+                )
+        assert [tuple(r) for r in (await session.execute(ENDS_KEPT)).all()] == [
+            tuple(r) for r in (await session.execute(ENDS_FROM_SCRATCH)).all()
+        ]
+        arguments: dict[str, Any] = {
+            "period_start": dt.date(2025, 1, 1),
+            "period_end": dt.date(2026, 12, 31),
+            "group_by": [Dimension.month, Dimension.structure],
+            "scope": Scope(),
+            "filters": Filters(),
+            "family": CATALOGUE["duree_moyenne_contrat_mois"].family,
+        }
+        exact = await queries.values(
+            session, "duree_moyenne_contrat_mois", count_people=True, **arguments
+        )
+        kept = await queries.values(
+            session, "duree_moyenne_contrat_mois", count_people=False, **arguments
+        )
+        assert [r._mapping["value"] for r in kept] == [r._mapping["value"] for r in exact]
+        await session.rollback()
