@@ -31,6 +31,13 @@ sized AS (
            AS years
     FROM buckets
 ),
+month_buckets AS (
+    -- each month of the period and its bucket: the monthly aggregates join on equality
+    SELECT m::date AS month,
+           (SELECT max(bucket_start) FROM buckets WHERE bucket_start <= m) AS bucket_start
+    FROM generate_series(CAST(:period_start AS date), CAST(:period_end AS date),
+                         interval '1 month') AS m
+),
 reference_hours_ranges AS (
     SELECT kind, in_force_from, annual_hours,
            lead(in_force_from) OVER (PARTITION BY kind ORDER BY in_force_from) AS until
@@ -61,12 +68,12 @@ FROM parcours p JOIN sized b ON p.exit_date BETWEEN b.bucket_start AND b.bucket_
 # needs the exact number of people behind a figure (admin and structure keys)
 EXITS_KEPT = """
 SELECT b.bucket_start, e.structure_id, e.category, e.exits, e.days
-FROM structure_month_exits e JOIN sized b ON e.month BETWEEN b.bucket_start AND b.bucket_end
+FROM structure_month_exits e JOIN month_buckets b ON b.month = e.month
 WHERE e.exits > 0
 """
 CONTRACT_ENDS_KEPT = """
 SELECT b.bucket_start, e.structure_id, e.contracts, e.days
-FROM structure_month_contract_ends e JOIN sized b ON e.month BETWEEN b.bucket_start AND b.bucket_end
+FROM structure_month_contract_ends e JOIN month_buckets b ON b.month = e.month
 WHERE e.contracts > 0
 """
 CONTRACTS_ENDED = """
@@ -79,7 +86,8 @@ SELECT b.bucket_start, h.structure_id, h.records, h.hours,
        h.hours / r.annual_hours / b.years AS etp, 0 AS etp_funded
 FROM structure_month_hours h
 JOIN structures s ON s.id = h.structure_id
-JOIN sized b ON h.month BETWEEN b.bucket_start AND b.bucket_end
+JOIN month_buckets mb ON mb.month = h.month
+JOIN sized b ON b.bucket_start = mb.bucket_start
 JOIN reference_hours_ranges r
   ON r.kind = s.kind AND h.month >= r.in_force_from AND (r.until IS NULL OR h.month < r.until)
 WHERE h.records > 0
@@ -97,7 +105,8 @@ SELECT b.bucket_start, h.structure_id, h.records,
        * (1 + COALESCE(a.modulation_rate, 0) / 100) AS aid
 FROM structure_month_hours h
 JOIN structures s ON s.id = h.structure_id
-JOIN sized b ON h.month BETWEEN b.bucket_start AND b.bucket_end
+JOIN month_buckets mb ON mb.month = h.month
+JOIN sized b ON b.bucket_start = mb.bucket_start
 JOIN reference_hours_ranges r
   ON r.kind = s.kind AND h.month >= r.in_force_from AND (r.until IS NULL OR h.month < r.until)
 JOIN rate_ranges rate
