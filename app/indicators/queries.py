@@ -31,12 +31,13 @@ sized AS (
            AS years
     FROM buckets
 ),
-month_buckets AS (
-    -- each month of the period and its bucket: the monthly aggregates join on equality
-    SELECT m::date AS month,
-           (SELECT max(bucket_start) FROM buckets WHERE bucket_start <= m) AS bucket_start
+month_buckets AS MATERIALIZED (
+    -- each month of the period and its bucket, computed once: the monthly aggregates
+    -- join it on equality
+    SELECT m::date AS month, b.bucket_start
     FROM generate_series(CAST(:period_start AS date), CAST(:period_end AS date),
                          interval '1 month') AS m
+    JOIN buckets b ON m::date BETWEEN b.bucket_start AND b.bucket_end
 ),
 reference_hours_ranges AS (
     SELECT kind, in_force_from, annual_hours,
