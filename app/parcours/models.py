@@ -190,6 +190,7 @@ class StructureMonthHours(Base):
     (one per salarié under contract that month)."""
 
     __tablename__ = "structure_month_hours"
+    __table_args__ = (Index("ix_structure_month_hours_month", "month"),)
 
     structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"), primary_key=True)
     month: Mapped[dt.date] = mapped_column(primary_key=True)
@@ -202,6 +203,7 @@ class StructureMonthExits(Base):
     ended, kept by a trigger on parcours in the same transaction as each write."""
 
     __tablename__ = "structure_month_exits"
+    __table_args__ = (Index("ix_structure_month_exits_month", "month"),)
 
     structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"), primary_key=True)
     month: Mapped[dt.date] = mapped_column(primary_key=True)
@@ -215,6 +217,7 @@ class StructureMonthContractEnds(Base):
     contracts in the same transaction as each write."""
 
     __tablename__ = "structure_month_contract_ends"
+    __table_args__ = (Index("ix_structure_month_contract_ends_month", "month"),)
 
     structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"), primary_key=True)
     month: Mapped[dt.date] = mapped_column(primary_key=True)

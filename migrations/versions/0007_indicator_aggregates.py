@@ -67,6 +67,9 @@ def upgrade() -> None:
     op.create_index("ix_parcours_entry_date", "parcours", ["entry_date"], unique=False)
     op.create_index("ix_parcours_exit_date", "parcours", ["exit_date"], unique=False)
 
+    op.create_index(
+        "ix_structure_month_hours_month", "structure_month_hours", ["month"], unique=False
+    )
     op.execute(TRACK_HOURS)
     op.execute(
         "CREATE TRIGGER monthly_hours_track_structure_month_hours"
@@ -78,6 +81,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
+    op.drop_index("ix_structure_month_hours_month", table_name="structure_month_hours")
     op.execute("DROP TRIGGER monthly_hours_track_structure_month_hours ON monthly_hours")
     op.execute("DROP FUNCTION track_structure_month_hours()")
     op.drop_index("ix_parcours_exit_date", table_name="parcours")

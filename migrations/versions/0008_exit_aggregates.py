@@ -68,6 +68,9 @@ def upgrade() -> None:
         ),
     )
 
+    op.create_index(
+        "ix_structure_month_exits_month", "structure_month_exits", ["month"], unique=False
+    )
     op.execute(TRACK_EXITS)
     op.execute(
         "CREATE TRIGGER parcours_track_structure_month_exits"
@@ -79,6 +82,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
+    op.drop_index("ix_structure_month_exits_month", table_name="structure_month_exits")
     op.execute("DROP TRIGGER parcours_track_structure_month_exits ON parcours")
     op.execute("DROP FUNCTION track_structure_month_exits()")
     op.drop_table("structure_month_exits")

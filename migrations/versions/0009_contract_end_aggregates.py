@@ -65,6 +65,12 @@ def upgrade() -> None:
         ),
     )
 
+    op.create_index(
+        "ix_structure_month_contract_ends_month",
+        "structure_month_contract_ends",
+        ["month"],
+        unique=False,
+    )
     op.execute(TRACK_ENDS)
     op.execute(
         "CREATE TRIGGER contracts_track_structure_month_contract_ends"
@@ -76,6 +82,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
+    op.drop_index(
+        "ix_structure_month_contract_ends_month", table_name="structure_month_contract_ends"
+    )
     op.execute("DROP TRIGGER contracts_track_structure_month_contract_ends ON contracts")
     op.execute("DROP FUNCTION track_structure_month_contract_ends()")
     op.drop_table("structure_month_contract_ends")
