@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -142,6 +143,9 @@ def serve_command(url: str, settings: Settings, args: argparse.Namespace) -> int
     os.environ.setdefault("JALON_SECRET_KEY", settings.secret_key.get_secret_value())
     from app.logs import uvicorn_log_config
 
+    # uvicorn re-raises the SIGTERM it handled once it has shut down: let it unwind the
+    # stack, so that an embedded PostgreSQL this command started is stopped too
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     uvicorn.run(
         "app.main:create_app",
         log_config=uvicorn_log_config(settings.log_format, settings.log_level),
@@ -154,6 +158,10 @@ def serve_command(url: str, settings: Settings, args: argparse.Namespace) -> int
         timeout_graceful_shutdown=30,
     )
     return 0
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

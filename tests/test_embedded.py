@@ -2,9 +2,12 @@
 
 import asyncio
 import os
+import signal
 import stat
 import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +17,7 @@ import pytest
 from app import embedded
 from app.embedded import EmbeddedPostgres, EmbeddedPostgresError
 from tests.support.databases import embedded_data_dir
+from tests.support.server import PROJECT_ROOT, free_port, wait_until_ready
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="checks what jalon does when run as root")
 
@@ -93,3 +97,30 @@ def test_as_root_copies_binaries_it_cannot_reach_instead_of_opening_their_folder
         user=server.pgdata.stat().st_uid,
     )
     assert str(copies[0]) in status.stdout
+
+
+def test_serve_stops_the_embedded_postgresql_it_started(scratch_dir: Path) -> None:
+    data = scratch_dir / "data"
+    port = free_port()
+    log = scratch_dir / "serve.log"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("JALON_")}
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=environment | {"JALON_DATA_DIR": str(data)},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}", process, log)
+        assert EmbeddedPostgres(data).is_running()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    deadline = time.monotonic() + 10
+    while EmbeddedPostgres(data).is_running() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not EmbeddedPostgres(data).is_running()
