@@ -296,7 +296,15 @@ async def load_parcours(session: AsyncSession) -> int:
             ):
                 continue
             await _one_parcours(
-                session, structure.id, kind, rules, number, first_name, last_name, birth_date
+                session,
+                structure.id,
+                kind,
+                rules,
+                number,
+                first_name,
+                last_name,
+                birth_date,
+                pass_number=f"99999{index:04d}{number:03d}",  # unique within the data set
             )
             added += 1
     return added
@@ -311,6 +319,8 @@ async def _one_parcours(
     first_name: str,
     last_name: str,
     birth_date: dt.date,
+    *,
+    pass_number: str,
 ) -> None:
     entry = dt.date(2024, 1 + 2 * number, 15)
     salarie = await salaries.create(
@@ -329,7 +339,7 @@ async def _one_parcours(
     await salaries.set_pass(
         session,
         salarie.id,
-        number=f"99999{structure_id.int % 10**4:04d}{number:03d}",
+        number=pass_number,
         start_date=pass_start,
         end_date=pass_iae_end(pass_start, [], rules),
     )

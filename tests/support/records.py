@@ -104,7 +104,10 @@ async def salarie_in_parcours(
     response = await client.put(
         f"/v1/salaries/{person['id']}/pass-iae",
         headers=headers,
-        json={"number": f"9999{uuid.uuid4().int % 10**8:08d}", "start_date": pass_start},
+        json={
+            "number": f"9{next(_serial) % 1000:03d}{uuid.uuid4().int % 10**8:08d}",
+            "start_date": pass_start,
+        },
     )
     assert response.status_code == 200, response.text
     response = await client.post(
