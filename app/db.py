@@ -5,10 +5,11 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import Computed, DateTime, MetaData, func
+from sqlalchemy import Computed, DateTime, Enum, MetaData, func
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -69,6 +70,19 @@ async def save_changes(
     record.updated_at = func.now()
     await session.flush()
     await session.refresh(record)
+
+
+def text_enum(kind: type[StrEnum], name: str, *, length: int = 40) -> Enum:
+    """An enumeration stored as text under a CHECK constraint, by member value: adding a
+    value is a constraint change, not a PostgreSQL type migration."""
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        length=length,
+        create_constraint=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 def siren_of_siret() -> Computed:

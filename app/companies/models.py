@@ -1,21 +1,8 @@
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Versioned, siren_of_siret, uuid_pk
+from app.db import Base, Versioned, siren_of_siret, text_enum, uuid_pk
 from app.reference.enums import ActivitySector, CompanyCategory, CompanySize
-
-
-def _enum(
-    kind: type[CompanySize | CompanyCategory | ActivitySector], name: str, length: int
-) -> Enum:
-    return Enum(
-        kind,
-        name=name,
-        native_enum=False,
-        length=length,
-        create_constraint=True,
-        values_callable=lambda members: [member.value for member in members],
-    )
 
 
 class Company(Versioned, Base):
@@ -35,10 +22,13 @@ class Company(Versioned, Base):
     siren: Mapped[str | None] = mapped_column(String(9), siren_of_siret(), index=True)
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[CompanyCategory] = mapped_column(
-        _enum(CompanyCategory, "company_category", 16), default=CompanyCategory.entreprise
+        text_enum(CompanyCategory, "company_category", length=16),
+        default=CompanyCategory.entreprise,
     )
-    size: Mapped[CompanySize | None] = mapped_column(_enum(CompanySize, "company_size", 8))
+    size: Mapped[CompanySize | None] = mapped_column(
+        text_enum(CompanySize, "company_size", length=8)
+    )
     sector: Mapped[ActivitySector | None] = mapped_column(
-        _enum(ActivitySector, "activity_sector", 40)
+        text_enum(ActivitySector, "activity_sector", length=40)
     )
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)

@@ -3,10 +3,10 @@ import uuid
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Numeric, String
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, created_at, uuid_pk
+from app.db import Base, created_at, text_enum, uuid_pk
 
 
 class ScopeKind(StrEnum):
@@ -35,14 +35,7 @@ class IndicatorObjective(Base):
     id: Mapped[uuid_pk]
     indicator: Mapped[str] = mapped_column(String(60))
     scope_kind: Mapped[ScopeKind] = mapped_column(
-        Enum(
-            ScopeKind,
-            name="objective_scope_kind",
-            native_enum=False,
-            length=20,
-            create_constraint=True,
-            values_callable=lambda kinds: [kind.value for kind in kinds],
-        )
+        text_enum(ScopeKind, "objective_scope_kind", length=20)
     )
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
     structure_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("structures.id"), index=True)

@@ -2,11 +2,11 @@ import datetime as dt
 import uuid
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Enum, LargeBinary, String
+from sqlalchemy import CheckConstraint, LargeBinary, String
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, created_at, uuid_pk
+from app.db import Base, created_at, text_enum, uuid_pk
 
 
 class Role(StrEnum):
@@ -42,9 +42,7 @@ class ApiKey(Base):
 
     id: Mapped[uuid_pk]
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, name="api_key_role", native_enum=False, length=16, create_constraint=True)
-    )
+    role: Mapped[Role] = mapped_column(text_enum(Role, "api_key_role", length=16))
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
     structure_id: Mapped[uuid.UUID | None]
     company_id: Mapped[uuid.UUID | None]

@@ -1,11 +1,9 @@
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     LargeBinary,
@@ -15,19 +13,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Versioned, created_at, uuid_pk
+from app.db import Base, Versioned, created_at, text_enum, uuid_pk
 from app.reference.enums import ActivitySector, MissionKind, MissionStatus
-
-
-def _enum(kind: Any, name: str) -> Enum:
-    return Enum(
-        kind,
-        name=name,
-        native_enum=False,
-        length=40,
-        create_constraint=True,
-        values_callable=lambda members: [member.value for member in members],
-    )
 
 
 class Mission(Versioned, Base):
@@ -54,8 +41,8 @@ class Mission(Versioned, Base):
     structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"))
     external_ref: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[MissionKind] = mapped_column(_enum(MissionKind, "mission_kind"))
-    sector: Mapped[ActivitySector] = mapped_column(_enum(ActivitySector, "activity_sector"))
+    kind: Mapped[MissionKind] = mapped_column(text_enum(MissionKind, "mission_kind"))
+    sector: Mapped[ActivitySector] = mapped_column(text_enum(ActivitySector, "activity_sector"))
     commune_code: Mapped[str] = mapped_column(String(5))
     # derived from the commune against the reference map when written; not foreign keys:
     # their checks cost a quarter of a 10 000-mission bulk write (bench.bulk)
@@ -68,7 +55,7 @@ class Mission(Versioned, Base):
     social_clause: Mapped[bool]
     insertion_hours_target: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     status: Mapped[MissionStatus] = mapped_column(
-        _enum(MissionStatus, "mission_status"), default=MissionStatus.proposee
+        text_enum(MissionStatus, "mission_status"), default=MissionStatus.proposee
     )
     content_hash: Mapped[bytes] = mapped_column(LargeBinary)
 

@@ -3,11 +3,11 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Versioned, created_at, uuid_pk
+from app.db import Base, Versioned, created_at, text_enum, uuid_pk
 from app.reference.enums import (
     ActionKind,
     ContractKind,
@@ -17,17 +17,6 @@ from app.reference.enums import (
     Frein,
     ParcoursStatus,
 )
-
-
-def _enum(kind: Any, name: str) -> Enum:
-    return Enum(
-        kind,
-        name=name,
-        native_enum=False,
-        length=40,
-        create_constraint=True,
-        values_callable=lambda members: [member.value for member in members],
-    )
 
 
 class Parcours(Versioned, Base):
@@ -52,11 +41,13 @@ class Parcours(Versioned, Base):
     structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"))
     entry_date: Mapped[dt.date]
     status: Mapped[ParcoursStatus] = mapped_column(
-        _enum(ParcoursStatus, "parcours_status"), default=ParcoursStatus.en_cours
+        text_enum(ParcoursStatus, "parcours_status"), default=ParcoursStatus.en_cours
     )
     exit_date: Mapped[dt.date | None]
-    exit_motif: Mapped[ExitMotif | None] = mapped_column(_enum(ExitMotif, "exit_motif"))
-    exit_category: Mapped[ExitCategory | None] = mapped_column(_enum(ExitCategory, "exit_category"))
+    exit_motif: Mapped[ExitMotif | None] = mapped_column(text_enum(ExitMotif, "exit_motif"))
+    exit_category: Mapped[ExitCategory | None] = mapped_column(
+        text_enum(ExitCategory, "exit_category")
+    )
 
 
 class Contract(Versioned, Base):
@@ -74,7 +65,7 @@ class Contract(Versioned, Base):
     parcours_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parcours.id"), index=True)
     salarie_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("salaries.id"))
     structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"))
-    kind: Mapped[ContractKind] = mapped_column(_enum(ContractKind, "contract_kind"))
+    kind: Mapped[ContractKind] = mapped_column(text_enum(ContractKind, "contract_kind"))
     start_date: Mapped[dt.date]
     end_date: Mapped[dt.date | None]
     weekly_hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))
@@ -111,7 +102,7 @@ class Derogation(Base):
     parcours_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("parcours.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[DerogationKind] = mapped_column(_enum(DerogationKind, "derogation_kind"))
+    kind: Mapped[DerogationKind] = mapped_column(text_enum(DerogationKind, "derogation_kind"))
     reason: Mapped[str | None] = mapped_column(String(500))
     start_date: Mapped[dt.date]
     end_date: Mapped[dt.date]
@@ -143,7 +134,7 @@ class Action(Base):
     parcours_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("parcours.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[ActionKind] = mapped_column(_enum(ActionKind, "action_kind"))
+    kind: Mapped[ActionKind] = mapped_column(text_enum(ActionKind, "action_kind"))
     done_on: Mapped[dt.date]
     duration_minutes: Mapped[int]
     note: Mapped[str | None] = mapped_column(Text)
@@ -162,7 +153,7 @@ class FreinRecord(Base):
     parcours_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("parcours.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[Frein] = mapped_column(_enum(Frein, "frein"))
+    kind: Mapped[Frein] = mapped_column(text_enum(Frein, "frein"))
     identified_on: Mapped[dt.date]
     lifted_on: Mapped[dt.date | None]
     created_at: Mapped[created_at]

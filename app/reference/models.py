@@ -7,20 +7,13 @@ in-force date.
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base
+from app.db import Base, text_enum
 from app.reference.enums import StructureKind
 
-structure_kind = Enum(
-    StructureKind,
-    name="structure_kind",
-    native_enum=False,
-    length=8,
-    create_constraint=True,
-    values_callable=lambda kinds: [kind.value for kind in kinds],
-)
+structure_kind = text_enum(StructureKind, "structure_kind", length=8)
 
 
 class Region(Base):

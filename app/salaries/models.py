@@ -1,23 +1,12 @@
 import datetime as dt
 import uuid
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Versioned, created_at, uuid_pk
+from app.db import Base, Versioned, created_at, text_enum, uuid_pk
 from app.reference.enums import Gender, PassAdjustmentKind, PassAdjustmentReason
-
-
-def _enum(kind: type[Gender | PassAdjustmentKind | PassAdjustmentReason], name: str) -> Enum:
-    return Enum(
-        kind,
-        name=name,
-        native_enum=False,
-        length=40,
-        create_constraint=True,
-        values_callable=lambda members: [member.value for member in members],
-    )
 
 
 class Salarie(Versioned, Base):
@@ -42,7 +31,7 @@ class Salarie(Versioned, Base):
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     birth_date: Mapped[dt.date]
-    gender: Mapped[Gender] = mapped_column(_enum(Gender, "gender"))
+    gender: Mapped[Gender] = mapped_column(text_enum(Gender, "gender"))
     commune_code: Mapped[str | None] = mapped_column(String(5))
     residence_qpv: Mapped[bool] = mapped_column(server_default="false")
     residence_zrr: Mapped[bool] = mapped_column(server_default="false")
@@ -74,10 +63,10 @@ class PassAdjustment(Base):
         ForeignKey("pass_iae.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[PassAdjustmentKind] = mapped_column(
-        _enum(PassAdjustmentKind, "pass_adjustment_kind")
+        text_enum(PassAdjustmentKind, "pass_adjustment_kind")
     )
     reason: Mapped[PassAdjustmentReason] = mapped_column(
-        _enum(PassAdjustmentReason, "pass_adjustment_reason")
+        text_enum(PassAdjustmentReason, "pass_adjustment_reason")
     )
     start_date: Mapped[dt.date]
     end_date: Mapped[dt.date]
