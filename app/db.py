@@ -3,13 +3,16 @@
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, TypeVar
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import Computed, DateTime, Enum, MetaData, func
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -129,23 +132,80 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
     )
 
 
+async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
+    """The hot paths' connections: a fixed pool with the engine's timeouts, which
+    rolls back what a connection left open instead of asyncpg's full reset (a round
+    trip on every release)."""
+    return await asyncpg.create_pool(
+        "postgresql://" + url.partition("://")[2],
+        min_size=settings.direct_pool_size,
+        max_size=settings.direct_pool_size,
+        timeout=settings.connect_timeout_seconds,
+        command_timeout=settings.statement_timeout_ms / 1000 + 1,
+        server_settings={
+            "statement_timeout": str(settings.statement_timeout_ms),
+            "application_name": "jalon",
+        },
+        reset=_roll_back_open_transaction,
+        init=_uuids_as_text,
+    )
+
+
+async def _uuids_as_text(connection: asyncpg.Connection) -> None:
+    # the hot paths write UUIDs straight into JSON: text as PostgreSQL sends it, rather
+    # than a UUID object per value that the JSON writer then turns back into text
+    await connection.set_type_codec(
+        "uuid", schema="pg_catalog", encoder=str, decoder=str, format="text"
+    )
+
+
+async def _roll_back_open_transaction(connection: asyncpg.Connection) -> None:
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
+
+
+Connections = Callable[[], AbstractAsyncContextManager[asyncpg.Connection]]
+
+
 @dataclass(frozen=True)
 class Database:
-    """What the app talks to PostgreSQL through; made in the lifespan, kept on app.state."""
+    """What the app talks to PostgreSQL through; made in the lifespan, kept on app.state:
+    ORM sessions, and asyncpg connections for the hot paths (:mod:`app.sql`)."""
 
     sessions: async_sessionmaker[AsyncSession]
+    connection: Connections
 
     @classmethod
-    def from_engine(cls, engine: AsyncEngine) -> "Database":
-        return cls(async_sessionmaker(engine, expire_on_commit=False))
+    def from_engine(cls, engine: AsyncEngine, pool: asyncpg.Pool, timeout: float) -> "Database":
+        @asynccontextmanager
+        async def connection() -> AsyncIterator[asyncpg.Connection]:
+            try:
+                # asyncio.timeout rather than acquire(timeout=): no task per acquisition
+                async with asyncio.timeout(timeout):
+                    acquired = await pool.acquire()
+            except TimeoutError:
+                raise PoolTimeoutError("no connection of the pool came free in time") from None
+            try:
+                yield acquired
+            finally:
+                await pool.release(acquired)
+
+        return cls(async_sessionmaker(engine, expire_on_commit=False), connection)
 
     @classmethod
     def bound_to(cls, connection: AsyncConnection) -> "Database":
-        """Sessions that nest in an outer transaction (tests roll it back)."""
+        """Sessions that nest in an outer transaction (tests roll it back), and the
+        hot paths on that transaction's own connection."""
         sessions = async_sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
-        return cls(sessions)
+
+        @asynccontextmanager
+        async def same_connection() -> AsyncIterator[asyncpg.Connection]:
+            raw = await connection.get_raw_connection()
+            yield raw.driver_connection
+
+        return cls(sessions, same_connection)
 
 
 def get_database(request: Request) -> Database:
@@ -161,3 +221,10 @@ async def transaction(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(transaction, scope="function")]
+
+
+async def database(request: Request) -> Database:
+    return get_database(request)
+
+
+DatabaseDep = Annotated[Database, Depends(database)]

@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
@@ -11,8 +11,9 @@ from starlette.responses import Response
 
 from app.db import get_database
 from app.errors import ServiceUnavailable, problem_responses
+from app.routing import api_router
 
-router = APIRouter(tags=["operations"])
+router = api_router(tags=["operations"])
 
 
 class Health(BaseModel):

@@ -9,7 +9,6 @@ import orjson
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry
 
@@ -17,7 +16,7 @@ from app import health
 from app.alerts import router as alerts
 from app.auth import KeyCache
 from app.companies import router as companies
-from app.db import Database, create_engine, database_url
+from app.db import Database, create_engine, create_pool, database_url
 from app.errors import install_error_handlers, problem_schemas
 from app.idempotency.middleware import IdempotencyMiddleware
 from app.indicators import router as indicators
@@ -31,6 +30,7 @@ from app.pagination import CursorCodec
 from app.parcours import contracts_router as contracts
 from app.parcours import router as parcours
 from app.reference import router as reference
+from app.routing import install_route_index, mount, operation_id
 from app.salaries import router as salaries
 from app.salaries.nir import nir_key
 from app.settings import Settings, load_settings
@@ -69,11 +69,6 @@ TAGS = [
 ]
 
 
-def operation_id(route: APIRoute) -> str:
-    """Stable operation ids: the route function's name, which connectors rely on."""
-    return route.name
-
-
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """``database`` is for tests, which bind the app to a transaction they roll back."""
     settings = settings or load_settings()
@@ -85,8 +80,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if database is not None:
             yield
             return
-        engine = create_engine(await database_url(settings), settings)
-        app.state.database = Database.from_engine(engine)
+        url = await database_url(settings)
+        engine = create_engine(url, settings)
+        pool = await create_pool(url, settings)
+        app.state.database = Database.from_engine(engine, pool, settings.pool_timeout_seconds)
         # what start-up allocated lives as long as the process: keep it out of the
         # collector's way, which otherwise rescans it under every large request
         gc.collect()
@@ -94,6 +91,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         try:
             yield
         finally:
+            await pool.close()
             await engine.dispose()
 
     app: FastAPI = FastAPIOffline(
@@ -104,6 +102,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
         favicon_url=None,
+        # no OpenTelemetry here (jalon exports its own metrics): skip FastAPI's check
+        # for configured providers on every request
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.database = database
@@ -118,19 +119,25 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.openapi = lambda: contract(app)  # type: ignore[method-assign]
     install_error_handlers(app, settings.retry_after_seconds)
-    app.include_router(health.router)
-    app.include_router(keys.router)
-    app.include_router(structures.router)
-    app.include_router(companies.router)
-    app.include_router(networks.router)
-    app.include_router(salaries.router)
-    app.include_router(parcours.router)
-    app.include_router(contracts.router)
-    app.include_router(alerts.router)
-    app.include_router(missions.router)
-    app.include_router(indicators.router)
-    app.include_router(indicators.objectives_router)
-    app.include_router(reference.router)
+    mount(
+        app,
+        [
+            health.router,
+            keys.router,
+            structures.router,
+            companies.router,
+            networks.router,
+            salaries.router,
+            parcours.router,
+            contracts.router,
+            alerts.router,
+            missions.router,
+            indicators.router,
+            indicators.objectives_router,
+            reference.router,
+        ],
+    )
+    install_route_index(app)
 
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(

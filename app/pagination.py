@@ -16,7 +16,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import orjson
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, cast, literal, tuple_
+from sqlalchemy import Integer, Select, String, bindparam, cast, tuple_
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -28,7 +28,7 @@ _SIGNATURE_BYTES = 16
 
 
 ItemT = TypeVar("ItemT")
-SelectT = TypeVar("SelectT", bound=Select[Any])
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 
 class Page(BaseModel, Generic[ItemT]):
@@ -103,18 +103,35 @@ def keyset(
     limit: int,
 ) -> SelectT:
     """Orders by the sort key (unique), starts after the cursor, and fetches one row
-    more than the page so that the next cursor is known without a count."""
+    more than the page so that the next cursor is known without a count. The values
+    are named parameters (see :func:`keyset_values`), so that the statement can be
+    compiled once for every page of the same shape."""
     if after is not None:
-        if len(after) != len(sort_key):
-            raise BadRequest("the cursor is malformed")
+        _check_cursor_length(sort_key, after)
         # the values come back as JSON strings: PostgreSQL casts them to the key's types
         # (safe, the cursor is signed, so they are values this list issued)
         bounds = [
-            cast(literal(str(value)), column.type)
-            for column, value in zip(sort_key, after, strict=True)
+            cast(bindparam(f"after_{index}", str(value), type_=String()), column.type)
+            for index, (column, value) in enumerate(zip(sort_key, after, strict=True))
         ]
         statement = statement.where(tuple_(*sort_key) > tuple_(*bounds))
-    return statement.order_by(*sort_key).limit(limit + 1)
+    return statement.order_by(*sort_key).limit(bindparam("limit", limit + 1, type_=Integer()))
+
+
+def keyset_values(
+    sort_key: Sequence[object], after: Sequence[Any] | None, limit: int
+) -> dict[str, object]:
+    """The parameters of a :func:`keyset` statement compiled once."""
+    values: dict[str, object] = {"limit": limit + 1}
+    if after is not None:
+        _check_cursor_length(sort_key, after)
+        values.update({f"after_{index}": str(value) for index, value in enumerate(after)})
+    return values
+
+
+def _check_cursor_length(sort_key: Sequence[object], after: Sequence[Any]) -> None:
+    if len(after) != len(sort_key):
+        raise BadRequest("the cursor is malformed")
 
 
 def build_page(
@@ -128,3 +145,15 @@ def build_page(
     if len(rows) > page.limit:
         next_cursor = page.codec.encode(list_name, sort_key_of(items[-1]))
     return Page[ItemT](items=items, next_cursor=next_cursor)
+
+
+def page_of(
+    rows: Sequence[dict[str, Any]], page: PageRequest, list_name: str, sort_key: Sequence[str]
+) -> dict[str, Any]:
+    """A page as :class:`Page` serialises it, from rows read by a :func:`keyset`
+    statement; the cursor holds the named columns of the last item."""
+    items = list(rows[: page.limit])
+    next_cursor = None
+    if len(rows) > page.limit:
+        next_cursor = page.codec.encode(list_name, [items[-1][name] for name in sort_key])
+    return {"items": items, "next_cursor": next_cursor}

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default_factory=default_data_dir)
     pool_size: int = Field(default=5, ge=1, le=200)
+    direct_pool_size: int = Field(default=5, ge=1, le=200)
     pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     statement_timeout_ms: int = Field(default=5000, ge=100, le=600_000)

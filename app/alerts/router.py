@@ -2,7 +2,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.alerts import repository
@@ -10,8 +10,9 @@ from app.auth import PersonalReader
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import Page, PageDep, build_page
+from app.routing import api_router
 
-router = APIRouter(
+router = api_router(
     prefix="/v1/alerts", tags=["alerts"], responses=problem_responses(401, 403, 422, 429, 503)
 )
 

@@ -2,7 +2,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 
 from app.auth import AdminWriter, Caller, Reader, Writer
 from app.companies import repository
@@ -18,8 +18,9 @@ from app.reference.enums import ActivitySector, CompanySize
 from app.reference.identifiers import Siret
 from app.reference.schemas import RegionCode
 from app.reference.territory import validate_region
+from app.routing import api_router
 
-router = APIRouter(
+router = api_router(
     prefix="/v1/companies",
     tags=["companies"],
     responses=problem_responses(401, 403, 404, 422, 429, 503),

@@ -3,7 +3,7 @@ import io
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response, status
 
 from app.auth import Caller, Reader, Writer, require
 from app.db import SessionDep
@@ -26,13 +26,14 @@ from app.keys.models import Scope as KeyScope
 from app.pagination import Page, PageDep, build_page
 from app.reference.enums import ActivitySector, StructureKind
 from app.reference.schemas import DepartementCode, RegionCode
+from app.routing import api_router
 
-router = APIRouter(
+router = api_router(
     prefix="/v1/indicators",
     tags=["indicators"],
     responses=problem_responses(401, 403, 422, 429, 503),
 )
-objectives_router = APIRouter(
+objectives_router = api_router(
     prefix="/v1/objectives",
     tags=["indicators"],
     responses=problem_responses(401, 403, 404, 422, 429, 503),

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import Query, Request, status
 
 from app.auth import AdminReader, AdminWriter, AnyCaller, key_cache
 from app.db import SessionDep
@@ -10,8 +10,9 @@ from app.keys import repository, service
 from app.keys.models import ApiKey
 from app.keys.schemas import KeyCreate, KeyCreated, KeyRead
 from app.pagination import Page, PageDep, build_page
+from app.routing import api_router
 
-router = APIRouter(
+router = api_router(
     prefix="/v1/keys",
     tags=["keys"],
     responses=problem_responses(401, 403, 422, 429, 503),

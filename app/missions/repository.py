@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller
+from app.auth import Caller, caller_id
 from app.db import save_changes
 from app.keys.models import Role
 from app.missions.models import Mission, MissionAssignment, MissionHours
@@ -77,9 +77,9 @@ def visible_to(caller: Caller) -> ColumnElement[bool]:
     if caller.role is Role.admin:
         return true()
     if caller.role is Role.company:
-        return Mission.company_id == caller.company_id
+        return Mission.company_id == caller_id(caller, "company")
     if caller.role is Role.structure:
-        return Mission.structure_id == caller.structure_id
+        return Mission.structure_id == caller_id(caller, "structure")
     return false()
 
 
@@ -88,7 +88,7 @@ def company_ids_of_structure(structure_id: uuid.UUID) -> Any:
     return select(Mission.company_id).where(Mission.structure_id == structure_id)
 
 
-def structure_ids_of_company(company_id: uuid.UUID) -> Any:
+def structure_ids_of_company(company_id: uuid.UUID | ColumnElement[uuid.UUID]) -> Any:
     """The structures a company gave missions to (a subquery)."""
     return select(Mission.structure_id).where(Mission.company_id == company_id)
 

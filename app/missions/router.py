@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import Depends, Path, Query, Request, Response, status
 from pydantic import ValidationError
 
 from app.auth import Caller, require
@@ -47,10 +47,11 @@ from app.parcours.parameters import RuleParameters
 from app.parcours.service import refuse_blocking, rule_parameters
 from app.reference.enums import ActivitySector, MissionStatus
 from app.reference.schemas import RegionCode
+from app.routing import api_router
 from app.salaries import repository as salaries
 from app.structures import repository as structures
 
-router = APIRouter(
+router = api_router(
     prefix="/v1/missions",
     tags=["missions"],
     responses=problem_responses(401, 403, 404, 422, 429, 503),

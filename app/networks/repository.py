@@ -15,7 +15,7 @@ from app.structures.models import Structure
 SORT_KEY = (Network.updated_at, Network.id)
 
 
-def covers(network_id: uuid.UUID) -> ColumnElement[bool]:
+def covers(network_id: uuid.UUID | ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
     """True for the structures in the network's scope today: its members, and every
     structure in one of its régions or départements."""
     member = exists().where(

@@ -1,7 +1,7 @@
 import uuid
 from collections.abc import Sequence
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from app.auth import AdminWriter, Caller, Reader
 from app.concurrency import IfMatch, check_if_match, etag
@@ -13,9 +13,10 @@ from app.networks.models import Network
 from app.networks.schemas import MemberAdd, NetworkCreate, NetworkRead, NetworkUpdate
 from app.pagination import Page, PageDep, build_page
 from app.reference.territory import validate_codes
+from app.routing import api_router
 from app.structures import repository as structures
 
-router = APIRouter(
+router = api_router(
     prefix="/v1/networks",
     tags=["networks"],
     responses=problem_responses(401, 403, 404, 422, 429, 503),

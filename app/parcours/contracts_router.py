@@ -2,7 +2,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Depends, Path
 
 from app.auth import Caller, PersonalReader, PersonalWriter
 from app.db import SessionDep
@@ -23,9 +23,10 @@ from app.parcours.schemas import (
 )
 from app.parcours.service import refuse_blocking, rule_parameters
 from app.reference.enums import Severity
+from app.routing import api_router
 from app.salaries import repository as salaries
 
-router = APIRouter(
+router = api_router(
     prefix="/v1/contracts",
     tags=["parcours"],
     responses=problem_responses(401, 403, 404, 422, 429, 503),

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
-from app.db import RecordT, insert_record, save_changes
+from app.db import Database, RecordT, insert_record, save_changes
 from app.pagination import keyset
 from app.parcours.models import (
     Action,
@@ -26,6 +26,7 @@ from app.parcours.models import (
 from app.reference.enums import ParcoursStatus, StructureKind
 from app.salaries.models import PassIae, Salarie
 from app.salaries.repository import owned_by
+from app.sql import KeysetList
 from app.structures.models import Structure
 
 
@@ -45,23 +46,44 @@ async def get_visible(
     return await session.scalar(statement.execution_options(populate_existing=True))
 
 
+PAGE = KeysetList(
+    columns=(
+        Parcours.id,
+        Parcours.salarie_id,
+        Parcours.structure_id,
+        Parcours.entry_date,
+        Parcours.status,
+        Parcours.exit_date,
+        Parcours.exit_motif,
+        Parcours.exit_category,
+        Parcours.created_at,
+        Parcours.updated_at,
+    ),
+    visible=lambda caller: owned_by(caller, Parcours.structure_id),
+    filters={
+        "structure_id": lambda value: Parcours.structure_id == value,
+        "salarie_id": lambda value: Parcours.salarie_id == value,
+        "status": lambda value: Parcours.status == value,
+    },
+    sort_key=(Parcours.updated_at, Parcours.id),
+)
+
+
 async def page(
-    session: AsyncSession,
+    database: Database,
     caller: Caller,
     filters: ParcoursFilters,
     *,
     after: Sequence[object] | None,
     limit: int,
-) -> Sequence[Parcours]:
-    statement = select(Parcours).where(owned_by(caller, Parcours.structure_id))
-    if filters.structure_id is not None:
-        statement = statement.where(Parcours.structure_id == filters.structure_id)
-    if filters.salarie_id is not None:
-        statement = statement.where(Parcours.salarie_id == filters.salarie_id)
-    if filters.status is not None:
-        statement = statement.where(Parcours.status == filters.status)
-    sort_key = (Parcours.updated_at, Parcours.id)
-    return (await session.scalars(keyset(statement, sort_key, after, limit))).all()
+) -> list[dict[str, Any]]:
+    async with database.connection() as connection:
+        given = {
+            "structure_id": filters.structure_id,
+            "salarie_id": filters.salarie_id,
+            "status": filters.status,
+        }
+        return await PAGE.fetch(connection, caller, given, after=after, limit=limit)
 
 
 async def open_parcours(session: AsyncSession, salarie_id: uuid.UUID) -> Parcours | None:

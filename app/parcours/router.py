@@ -1,12 +1,12 @@
 import uuid
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Depends, Query, Response, status
 
 from app.auth import Caller, PersonalReader, PersonalWriter
-from app.db import SessionDep
+from app.db import DatabaseDep, SessionDep
 from app.errors import Conflict, NotFound, problem_responses
-from app.pagination import Page, PageDep, PageRequest, build_page
+from app.pagination import Page, PageDep, PageRequest, build_page, page_of
 from app.parcours import repository, service
 from app.parcours.models import Action, Contract, Derogation, FreinRecord, Objective, Parcours
 from app.parcours.parameters import RuleParameters
@@ -37,11 +37,13 @@ from app.parcours.schemas import (
 )
 from app.parcours.service import refuse_blocking, rule_parameters
 from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, EligibilityCriterion, ParcoursStatus
+from app.rendering import DirectJSONResponse
+from app.routing import api_router
 from app.salaries import repository as salaries
 from app.salaries.router import visible_salarie
 from app.structures import repository as structures
 
-router = APIRouter(
+router = api_router(
     prefix="/v1/parcours",
     tags=["parcours"],
     responses=problem_responses(401, 403, 404, 422, 429, 503),
@@ -85,19 +87,25 @@ async def open_parcours(
     return ParcoursRead.model_validate(parcours)
 
 
-@router.get("", summary="List parcours", description="A structure key: its own; admin: all.")
+@router.get(
+    "",
+    summary="List parcours",
+    description="A structure key: its own; admin: all.",
+    response_model=Page[ParcoursRead],
+)
 async def list_parcours(
-    session: SessionDep,
+    database: DatabaseDep,
     caller: PersonalReader,
     page: PageDep,
     structure: Annotated[uuid.UUID | None, Query()] = None,
     salarie: Annotated[uuid.UUID | None, Query()] = None,
     status: Annotated[ParcoursStatus | None, Query()] = None,
-) -> Page[ParcoursRead]:
+) -> Response:
     filters = ParcoursFilters(structure, salarie, status)
-    rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)
-    items = [ParcoursRead.model_validate(row) for row in rows]
-    return build_page(items, page, LIST, lambda p: (p.updated_at, p.id))
+    rows = await repository.page(
+        database, caller, filters, after=page.after(LIST), limit=page.limit
+    )
+    return DirectJSONResponse(page_of(rows, page, LIST, repository.PAGE.sort_key_names))
 
 
 @router.get("/{parcours_id}", summary="Read a parcours")

@@ -1,7 +1,7 @@
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from app.auth import AdminWriter, AnyCaller
 from app.db import SessionDep
@@ -19,8 +19,9 @@ from app.reference.schemas import (
     RegionCode,
     RegionRead,
 )
+from app.routing import api_router
 
-router = APIRouter(
+router = api_router(
     prefix="/v1/reference",
     tags=["reference"],
     responses=problem_responses(401, 403, 422, 429, 503),

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller
+from app.auth import Caller, caller_id
 from app.db import insert_record, save_changes, substring_pattern
 from app.keys.models import Role
 from app.pagination import keyset
@@ -23,7 +23,7 @@ def owned_by(caller: Caller, column: Any) -> ColumnElement[bool]:
     key (other roles never get here: the routes refuse them)."""
     if caller.role is Role.admin:
         return true()
-    return column == caller.structure_id  # type: ignore[no-any-return]
+    return column == caller_id(caller, "structure")  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 
 from app.auth import Caller, PersonalReader, PersonalWriter
 from app.concurrency import IfMatch, check_if_match, etag
@@ -19,6 +19,7 @@ from app.keys.models import Role
 from app.pagination import Page, PageDep, build_page
 from app.parcours.rules import Adjustment, adjustment_violations, pass_iae_end
 from app.parcours.service import refuse_blocking, rule_parameters
+from app.routing import api_router
 from app.salaries import repository
 from app.salaries.models import PassAdjustment, PassIae, Salarie
 from app.salaries.nir import nir_hash
@@ -34,7 +35,7 @@ from app.salaries.schemas import (
 )
 from app.structures import repository as structures
 
-router = APIRouter(
+router = api_router(
     prefix="/v1/salaries",
     tags=["salaries"],
     responses=problem_responses(401, 403, 404, 422, 429, 503),

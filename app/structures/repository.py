@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import Caller
+from app.auth import Caller, caller_id
 from app.db import insert_record, save_changes, substring_pattern
 from app.keys.models import Role
 from app.missions import repository as missions
@@ -41,13 +41,13 @@ def visible_to(caller: Caller, *, siret_lookup: bool = False) -> ColumnElement[b
     if caller.role is Role.admin:
         return true()
     if caller.role is Role.structure:
-        return Structure.id == caller.structure_id
+        return Structure.id == caller_id(caller, "structure")
     if caller.role is Role.network and caller.network_id is not None:
-        return networks.covers(caller.network_id)
+        return networks.covers(caller_id(caller, "network"))
     if caller.role is Role.company and caller.company_id is not None:
         if siret_lookup:
             return true()
-        return Structure.id.in_(missions.structure_ids_of_company(caller.company_id))
+        return Structure.id.in_(missions.structure_ids_of_company(caller_id(caller, "company")))
     return false()
 
 

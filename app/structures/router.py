@@ -2,7 +2,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 from pydantic import ValidationError
 
 from app.auth import AdminWriter, Caller, Reader, Writer
@@ -15,6 +15,7 @@ from app.reference.enums import ActivitySector, StructureKind
 from app.reference.identifiers import Siret
 from app.reference.schemas import DepartementCode, RegionCode
 from app.reference.territory import validate_territory
+from app.routing import api_router
 from app.structures import repository, service
 from app.structures.models import Annexe, Antenne, Structure
 from app.structures.repository import StructureFilters
@@ -29,7 +30,7 @@ from app.structures.schemas import (
     StructureUpdate,
 )
 
-router = APIRouter(
+router = api_router(
     prefix="/v1/structures",
     tags=["structures"],
     responses=problem_responses(401, 403, 404, 422, 429, 503),

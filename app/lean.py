@@ -1,0 +1,194 @@
+"""Routes whose parameters are resolved by a plan made once, at start-up.
+
+FastAPI resolves a route's parameters generically on every request: for each
+dependency and each parameter it inspects annotations, computes cache keys and
+validates the value on its own. On this hardware that is about 400 µs for a list
+with five query parameters, more than its query and its JSON together.
+
+A :class:`LeanRoute` whose parameters are all simple (path and query scalars, one
+JSON body model, ``Request``, and dependencies that are coroutines of those) gets a
+plan instead: one pydantic model validates every path and query value in a single
+call, the body model validates the raw JSON bytes, and each dependency is awaited
+with what it declared. Validation errors carry FastAPI's locations (``("query",
+"limit")``), so the problem documents are the same. Any other route (a session
+dependency, a header parameter...) is left to FastAPI, as is the OpenAPI document,
+which comes from the same dependant either way.
+"""
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError, create_model
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class LeanRoute(APIRoute):
+    def get_route_handler(self) -> Handler:  # type: ignore[override]
+        plan = Plan.of(self)
+        if plan is None:
+            return super().get_route_handler()
+        return plan.handle
+
+
+@dataclass(frozen=True)
+class Step:
+    """A dependency: awaited with the request and its own parameters."""
+
+    name: str
+    call: Callable[..., Awaitable[Any]]
+    request_param: str | None
+    params: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    endpoint: Callable[..., Awaitable[Any]]
+    params: type[BaseModel]
+    locations: dict[str, tuple[str, str]]  # alias -> (path or query, alias)
+    endpoint_params: tuple[str, ...]
+    steps: tuple[Step, ...]
+    request_param: str | None
+    body: tuple[str, type[BaseModel]] | None
+
+    @classmethod
+    def of(cls, route: APIRoute) -> "Plan | None":
+        dependant = route.dependant
+        if not _simple(dependant) or not inspect.iscoroutinefunction(dependant.call):
+            return None
+        returns = inspect.signature(dependant.call, eval_str=True).return_annotation
+        if not (isinstance(returns, type) and issubclass(returns, Response)):
+            return None  # a model to validate and serialise: FastAPI's own path
+        steps = []
+        fields: dict[str, Any] = {}
+        locations: dict[str, tuple[str, str]] = {}
+        for sub in dependant.dependencies:
+            if sub.dependencies or sub.body_params or not _simple(sub) or sub.name is None:
+                return None
+            call = sub.call
+            if call is None or not _is_coroutine(call):
+                return None
+            if not _collect(sub, fields, locations):
+                return None
+            steps.append(Step(sub.name, call, sub.request_param_name, _names(sub)))
+        if not _collect(dependant, fields, locations):
+            return None
+        body = None
+        if dependant.body_params:
+            if len(dependant.body_params) != 1:
+                return None
+            body_field = dependant.body_params[0]
+            model = body_field.field_info.annotation
+            if not (isinstance(model, type) and issubclass(model, BaseModel)):
+                return None
+            body = (body_field.name, model)
+        params = create_model(f"Params_{route.name}", **fields)
+        return cls(
+            endpoint=dependant.call,
+            params=params,
+            locations=locations,
+            endpoint_params=tuple(
+                f.name for f in (*dependant.path_params, *dependant.query_params)
+            ),
+            steps=tuple(steps),
+            request_param=dependant.request_param_name,
+            body=body,
+        )
+
+    async def handle(self, request: Request) -> Response:
+        values = self._validated(request)
+        arguments = {name: getattr(values, name) for name in self.endpoint_params}
+        if self.body is not None:
+            name, model = self.body
+            arguments[name] = await self._body(request, model)
+        for step in self.steps:
+            step_arguments = {name: getattr(values, name) for name in step.params}
+            if step.request_param is not None:
+                step_arguments[step.request_param] = request
+            arguments[step.name] = await step.call(**step_arguments)
+        if self.request_param is not None:
+            arguments[self.request_param] = request
+        response = await self.endpoint(**arguments)
+        if not isinstance(response, Response):
+            raise TypeError(f"{self.endpoint.__name__} must return a Response")
+        return response
+
+    def _validated(self, request: Request) -> BaseModel:
+        raw: dict[str, Any] = {}
+        query = request.query_params
+        for alias, (location, _) in self.locations.items():
+            source = request.path_params if location == "path" else query
+            if alias in source:
+                raw[alias] = source[alias]
+        try:
+            return self.params.model_validate(raw)
+        except ValidationError as error:
+            raise RequestValidationError(
+                [
+                    {**item, "loc": (*self.locations[str(item["loc"][0])], *item["loc"][1:])}
+                    for item in error.errors()
+                ]
+            ) from None
+
+    @staticmethod
+    async def _body(request: Request, model: type[BaseModel]) -> BaseModel:
+        raw = await request.body()
+        if not raw:
+            missing = {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
+            raise RequestValidationError([missing])
+        try:
+            return model.model_validate_json(raw)
+        except ValidationError as error:
+            raise RequestValidationError(
+                [{**item, "loc": ("body", *item["loc"])} for item in error.errors()]
+            ) from None
+
+
+def _names(dependant: Dependant) -> tuple[str, ...]:
+    return tuple(field.name for field in (*dependant.path_params, *dependant.query_params))
+
+
+def _simple(dependant: Dependant) -> bool:
+    return not (
+        dependant.header_params
+        or dependant.cookie_params
+        or dependant.response_param_name
+        or dependant.background_tasks_param_name
+        or dependant.security_scopes_param_name
+        or dependant.websocket_param_name
+        or dependant.http_connection_param_name
+    )
+
+
+def _is_coroutine(call: Callable[..., Any]) -> bool:
+    if inspect.isasyncgenfunction(call) or inspect.isgeneratorfunction(call):
+        return False
+    return inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(
+        getattr(call, "__call__", None)  # noqa: B004 (a dependency object's method)
+    )
+
+
+def _collect(
+    dependant: Dependant, fields: dict[str, Any], locations: dict[str, tuple[str, str]]
+) -> bool:
+    """Adds the dependant's path and query parameters; False when one cannot be
+    planned (a list, or a name taken twice)."""
+    for location, params in (("path", dependant.path_params), ("query", dependant.query_params)):
+        for field in params:
+            annotation = field.field_info.annotation
+            if field.name in fields or field.alias in locations or _is_sequence(annotation):
+                return False
+            fields[field.name] = (annotation, field.field_info)
+            locations[field.alias] = (location, field.alias)
+    return True
+
+
+def _is_sequence(annotation: Any) -> bool:
+    text = repr(annotation)
+    return any(kind in text for kind in ("list[", "set[", "tuple[", "Sequence[", "List["))
