@@ -42,8 +42,17 @@ class Caller:
 
     @classmethod
     def of_role(cls, role: Role) -> "Caller":
-        """Any caller of ``role``: what statements compiled once per role are built for."""
-        return cls(key_id=uuid.UUID(int=0), role=role, scopes=frozenset())
+        """Any caller of ``role``, holding the ids such a caller holds: what statements
+        compiled once per role are built for (the ids are parameters, never values)."""
+        placeholder = uuid.UUID(int=0)
+        return cls(
+            key_id=placeholder,
+            role=role,
+            scopes=frozenset(),
+            structure_id=placeholder if role is Role.structure else None,
+            company_id=placeholder if role is Role.company else None,
+            network_id=placeholder if role is Role.network else None,
+        )
 
     @classmethod
     def of(cls, key: ApiKey) -> "Caller":

@@ -5,11 +5,12 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, TypeVar
 
 import asyncpg
+import orjson
 from fastapi import Depends, Request
 from sqlalchemy import Computed, DateTime, Enum, MetaData, func
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -67,8 +68,8 @@ async def save_changes(
     session: AsyncSession, record: Versioned, changes: Mapping[str, object]
 ) -> None:
     """Applies ``changes`` as a new version of ``record`` (locked by the caller)."""
-    for field, value in changes.items():
-        setattr(record, field, value)
+    for name, value in changes.items():
+        setattr(record, name, value)
     record.version += 1
     record.updated_at = func.now()
     await session.flush()
@@ -147,15 +148,23 @@ async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
             "application_name": "jalon",
         },
         reset=_roll_back_open_transaction,
-        init=_uuids_as_text,
+        init=_set_codecs,
     )
 
 
-async def _uuids_as_text(connection: asyncpg.Connection) -> None:
+async def _set_codecs(connection: asyncpg.Connection) -> None:
     # the hot paths write UUIDs straight into JSON: text as PostgreSQL sends it, rather
     # than a UUID object per value that the JSON writer then turns back into text
     await connection.set_type_codec(
         "uuid", schema="pg_catalog", encoder=str, decoder=str, format="text"
+    )
+    # JSONB as Python values, as SQLAlchemy's connections give it (binary: a version byte)
+    await connection.set_type_codec(
+        "jsonb",
+        schema="pg_catalog",
+        encoder=lambda value: b"\x01" + orjson.dumps(value),
+        decoder=lambda data: orjson.loads(data[1:]),
+        format="binary",
     )
 
 
@@ -174,6 +183,8 @@ class Database:
 
     sessions: async_sessionmaker[AsyncSession]
     connection: Connections
+    # what is read once per process: reference tables, which only migrations change
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_engine(cls, engine: AsyncEngine, pool: asyncpg.Pool, timeout: float) -> "Database":

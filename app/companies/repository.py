@@ -6,16 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
 from app.companies.models import Company
-from app.db import insert_record, save_changes, substring_pattern
+from app.db import Database, insert_record, save_changes, substring_pattern
 from app.keys.models import Role
 from app.missions import repository as missions
 from app.pagination import keyset
 from app.reference.enums import ActivitySector, CompanySize
+from app.sql import CompiledQuery
 
 SORT_KEY = (Company.updated_at, Company.id)
 
@@ -90,3 +91,11 @@ async def update_company(
 ) -> Company:
     await save_changes(session, company, changes)
     return company
+
+
+_EXISTS = CompiledQuery.of(select(Company.id).where(Company.id == bindparam("company_id")))
+
+
+async def exists(database: Database, company_id: uuid.UUID) -> bool:
+    async with database.connection() as connection:
+        return await _EXISTS.fetchrow(connection, company_id=company_id) is not None

@@ -24,11 +24,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, caller_id
-from app.db import save_changes
+from app.db import Database, save_changes
 from app.keys.models import Role
 from app.missions.models import Mission, MissionAssignment, MissionHours
-from app.pagination import keyset
 from app.reference.enums import ActivitySector, MissionStatus
+from app.sql import CompiledQuery, KeysetList
 
 SORT_KEY = (Mission.updated_at, Mission.id)
 MISSION_COLUMNS = (
@@ -111,32 +111,112 @@ async def by_ref(session: AsyncSession, company_id: uuid.UUID, external_ref: str
     return await session.scalar(statement.execution_options(populate_existing=True))
 
 
+# the columns of MissionRead, in its order; the clause's target stands for the clause
+READ_COLUMNS = (
+    Mission.id,
+    Mission.company_id,
+    Mission.structure_id,
+    Mission.external_ref,
+    Mission.title,
+    Mission.kind,
+    Mission.sector,
+    Mission.commune_code,
+    Mission.departement_code,
+    Mission.region_code,
+    Mission.start_date,
+    Mission.end_date,
+    Mission.planned_hours,
+    Mission.amount_ht,
+    Mission.insertion_hours_target.label("social_clause"),
+    Mission.status,
+    Mission.created_at,
+    Mission.updated_at,
+)
+
+PAGE = KeysetList(
+    columns=READ_COLUMNS,
+    visible=visible_to,
+    filters={
+        "company_id": lambda value: Mission.company_id == value,
+        "structure_id": lambda value: Mission.structure_id == value,
+        "status": lambda value: Mission.status == value,
+        "sector": lambda value: Mission.sector == value,
+        "region_code": lambda value: Mission.region_code == value,
+        "active_from": lambda value: Mission.end_date >= value,
+        "active_to": lambda value: Mission.start_date <= value,
+        "updated_since": lambda value: Mission.updated_at >= value,
+    },
+    sort_key=SORT_KEY,
+)
+
+
 async def page(
-    session: AsyncSession,
+    database: Database,
     caller: Caller,
     filters: MissionFilters,
     *,
     after: Sequence[object] | None,
     limit: int,
-) -> Sequence[Mission]:
-    statement = select(Mission).where(visible_to(caller))
-    conditions = {
-        Mission.company_id: filters.company_id,
-        Mission.structure_id: filters.structure_id,
-        Mission.status: filters.status,
-        Mission.sector: filters.sector,
-        Mission.region_code: filters.region_code,
+) -> list[dict[str, Any]]:
+    given = {
+        "company_id": filters.company_id,
+        "structure_id": filters.structure_id,
+        "status": filters.status,
+        "sector": filters.sector,
+        "region_code": filters.region_code,
+        "active_from": filters.active_from,
+        "active_to": filters.active_to,
+        "updated_since": filters.updated_since,
     }
-    for column, value in conditions.items():
-        if value is not None:
-            statement = statement.where(column == value)
-    if filters.active_from is not None:
-        statement = statement.where(Mission.end_date >= filters.active_from)
-    if filters.active_to is not None:
-        statement = statement.where(Mission.start_date <= filters.active_to)
-    if filters.updated_since is not None:
-        statement = statement.where(Mission.updated_at >= filters.updated_since)
-    return (await session.scalars(keyset(statement, SORT_KEY, after, limit))).all()
+    async with database.connection() as connection:
+        rows = await PAGE.fetch(connection, caller, given, after=after, limit=limit)
+    return mission_items(rows)
+
+
+def mission_items(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Rows of READ_COLUMNS as MissionRead's JSON."""
+    items = [dict(row) for row in rows]
+    for item in items:
+        target = item["social_clause"]
+        item["social_clause"] = None if target is None else {"insertion_hours_target": target}
+    return items
+
+
+# a new mission, or nothing when the company already used the reference
+_CREATE = CompiledQuery.of(
+    insert(Mission)
+    .values(
+        {
+            **{column: bindparam(column) for column in MISSION_COLUMNS},
+            "id": func.gen_random_uuid(),
+            "status": bindparam("status"),
+        }
+    )
+    .on_conflict_do_nothing(index_elements=[Mission.company_id, Mission.external_ref])
+    .returning(*READ_COLUMNS, Mission.version)
+)
+_BY_REF = CompiledQuery.of(
+    select(Mission.id).where(
+        Mission.company_id == bindparam("company_id"),
+        Mission.external_ref == bindparam("external_ref"),
+    )
+)
+
+
+async def create(database: Database, row: dict[str, Any]) -> tuple[dict[str, Any], int] | uuid.UUID:
+    """Writes a new mission in one statement: its JSON and version, or the id of the
+    company's mission that already has the reference."""
+    async with database.connection() as connection:
+        created = await _CREATE.fetchrow(connection, status=MissionStatus.proposee, **row)
+        if created is None:
+            existing = await _BY_REF.fetchrow(
+                connection, company_id=row["company_id"], external_ref=row["external_ref"]
+            )
+            assert existing is not None
+            return uuid.UUID(str(existing["id"]))
+    values = dict(created)
+    version = values.pop("version")
+    return mission_items([values])[0], version
 
 
 async def upsert(

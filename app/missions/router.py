@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from app.auth import Caller, require
 from app.companies import repository as companies
 from app.concurrency import IfMatch, check_if_match, etag
-from app.db import SessionDep
+from app.db import DatabaseDep, SessionDep
 from app.errors import (
     PROBLEM_MEDIA_TYPE,
     PROBLEM_SCHEMA_REF,
@@ -42,11 +42,12 @@ from app.missions.schemas import (
     SalarieHoursRead,
     StatusChange,
 )
-from app.pagination import Page, PageDep, build_page
+from app.pagination import Page, PageDep, page_of
 from app.parcours.parameters import RuleParameters
 from app.parcours.service import refuse_blocking, rule_parameters
 from app.reference.enums import ActivitySector, MissionStatus
 from app.reference.schemas import RegionCode
+from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.salaries import repository as salaries
 from app.structures import repository as structures
@@ -85,22 +86,34 @@ COMPANY_MOVES = frozenset({MissionStatus.annulee})
     "An `external_ref` already used by the company is a 409 (use PUT /by-ref to upsert). "
     "Send `Idempotency-Key` to retry safely.",
     responses=WRITE_PROBLEMS,
+    response_model=MissionRead,
 )
 async def create_mission(
-    body: MissionCreate, session: SessionDep, caller: CompanyWriter, response: Response
-) -> MissionRead:
-    company_id = await _company_of(session, caller, body.company_id)
-    existing = await repository.by_ref(session, company_id, body.external_ref)
-    if existing is not None:
+    body: MissionCreate, database: DatabaseDep, caller: CompanyWriter
+) -> Response:
+    company_id = own_company(caller, body.company_id)
+    if company_id is None:
+        if body.company_id is None or not await companies.exists(database, body.company_id):
+            raise _unknown_company(body.company_id)
+        company_id = body.company_id
+    refs = await service.References.read(database, [body.structure_id])
+    row = service.to_row(body, body.external_ref, company_id, refs)
+    if isinstance(row, list):
+        service.refuse(row)
+        raise AssertionError("unreachable")
+    created = await repository.create(database, row)
+    if isinstance(created, uuid.UUID):
         raise Conflict(
-            f"the company's mission {body.external_ref} exists as {existing.id}",
+            f"the company's mission {body.external_ref} exists as {created}",
             errors=[field_problem("external_ref", "already used by this company")],
-            extra={"existing_mission_id": str(existing.id)},
+            extra={"existing_mission_id": str(created)},
         )
-    mission = await _write(session, body, body.external_ref, company_id)
-    response.headers["ETag"] = etag(mission.version)
-    response.headers["Location"] = f"{router.prefix}/{mission.id}"
-    return service.mission_read(mission)
+    mission, version = created
+    return DirectJSONResponse(
+        mission,
+        status_code=status.HTTP_201_CREATED,
+        headers={"ETag": etag(version), "Location": f"{router.prefix}/{mission['id']}"},
+    )
 
 
 @router.put(
@@ -188,9 +201,10 @@ async def bulk_missions(
     summary="List missions",
     description="A company: its missions; a structure: those given to it; admin: all. "
     "Ordered by last update: page with the cursor, sync with `updated_since`.",
+    response_model=Page[MissionRead],
 )
 async def list_missions(
-    session: SessionDep,
+    database: DatabaseDep,
     caller: MissionReader,
     page: PageDep,
     company: Annotated[uuid.UUID | None, Query()] = None,
@@ -201,14 +215,14 @@ async def list_missions(
     sector: Annotated[ActivitySector | None, Query()] = None,
     region: Annotated[RegionCode | None, Query()] = None,
     updated_since: Annotated[dt.datetime | None, Query()] = None,
-) -> Page[MissionRead]:
+) -> Response:
     filters = MissionFilters(
         company, structure, status, active_from, active_to, sector, region, updated_since
     )
-    rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)
-    return build_page(
-        [service.mission_read(r) for r in rows], page, LIST, lambda m: (m.updated_at, m.id)
+    rows = await repository.page(
+        database, caller, filters, after=page.after(LIST), limit=page.limit
     )
+    return DirectJSONResponse(page_of(rows, page, LIST, repository.PAGE.sort_key_names))
 
 
 @router.get("/{mission_id}", summary="Read a mission")
@@ -375,22 +389,35 @@ async def _visible(session: SessionDep, caller: Caller, mission_id: uuid.UUID) -
     return mission
 
 
+def own_company(caller: Caller, requested: uuid.UUID | None) -> uuid.UUID | None:
+    """A company key's own company (refusing another); None for an admin key, which
+    names the company."""
+    if caller.role is not Role.company:
+        return None
+    assert caller.company_id is not None
+    if requested not in (None, caller.company_id):
+        raise Forbidden("a company key writes its own missions only")
+    return caller.company_id
+
+
+def _unknown_company(requested: uuid.UUID | None) -> ValidationFailed:
+    if requested is None:
+        return ValidationFailed(
+            "name the company", errors=[field_problem("company_id", "required for an admin key")]
+        )
+    return ValidationFailed(
+        "unknown company", errors=[field_problem("company_id", "no such company")]
+    )
+
+
 async def _company_of(
     session: SessionDep, caller: Caller, requested: uuid.UUID | None
 ) -> uuid.UUID:
-    if caller.role is Role.company:
-        assert caller.company_id is not None
-        if requested not in (None, caller.company_id):
-            raise Forbidden("a company key writes its own missions only")
-        return caller.company_id
-    if requested is None:
-        raise ValidationFailed(
-            "name the company", errors=[field_problem("company_id", "required for an admin key")]
-        )
-    if await companies.lock(session, requested) is None:
-        raise ValidationFailed(
-            "unknown company", errors=[field_problem("company_id", "no such company")]
-        )
+    company_id = own_company(caller, requested)
+    if company_id is not None:
+        return company_id
+    if requested is None or await companies.lock(session, requested) is None:
+        raise _unknown_company(requested)
     return requested
 
 

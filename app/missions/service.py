@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import Database
 from app.errors import (
     PROBLEM_TYPE_BASE,
     FieldProblem,
@@ -48,6 +49,14 @@ class References:
         return cls(
             await reference.departement_regions(session),
             await structures.kinds(session, list(set(structure_ids))),
+        )
+
+    @classmethod
+    async def read(cls, database: Database, structure_ids: Iterable[uuid.UUID]) -> "References":
+        """:meth:`load` for the hot paths: the régions read once per process."""
+        return cls(
+            await reference.departement_regions_once(database),
+            await structures.kinds_of(database, list(set(structure_ids))),
         )
 
 

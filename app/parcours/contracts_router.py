@@ -2,10 +2,10 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Response
 
 from app.auth import Caller, PersonalReader, PersonalWriter
-from app.db import SessionDep
+from app.db import DatabaseDep, SessionDep
 from app.errors import NotFound, problem_responses
 from app.pagination import Page, PageDep, build_page
 from app.parcours import repository, service
@@ -23,6 +23,7 @@ from app.parcours.schemas import (
 )
 from app.parcours.service import refuse_blocking, rule_parameters
 from app.reference.enums import Severity
+from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.salaries import repository as salaries
 
@@ -55,12 +56,18 @@ async def validate_contract(
     )
 
 
-@router.get("/{contract_id}", summary="Read a contract, with its avenants and warnings")
+@router.get(
+    "/{contract_id}",
+    summary="Read a contract, with its avenants and warnings",
+    response_model=ContractRead,
+)
 async def read_contract(
-    contract_id: uuid.UUID, session: SessionDep, caller: PersonalReader
-) -> ContractRead:
-    contract = await visible_contract(session, caller, contract_id)
-    return (await service.contract_reads(session, [contract]))[0]
+    contract_id: uuid.UUID, database: DatabaseDep, caller: PersonalReader
+) -> Response:
+    contract = await repository.read_contract(database, caller, contract_id)
+    if contract is None:
+        raise NotFound("no contract with this id")
+    return DirectJSONResponse(contract)
 
 
 @router.post(
@@ -134,22 +141,23 @@ async def list_hours(
     description="Idempotent: the same call twice stores one value. A month the contract does "
     "not cover, or more than 48 h a week (a setting) over its days, is refused.",
     responses=problem_responses(400, 413, 415),
+    response_model=HoursRead,
 )
 async def set_hours(
     contract_id: uuid.UUID,
     month: Month,
     body: HoursSet,
-    session: SessionDep,
+    database: DatabaseDep,
     caller: PersonalWriter,
     rules: Rules,
-) -> HoursRead:
-    contract = await visible_contract(session, caller, contract_id)
+) -> Response:
+    facts = await repository.contract_facts(database, caller, contract_id)
+    if facts is None:
+        raise NotFound("no contract with this id")
     first_day = dt.date.fromisoformat(f"{month}-01")
-    facts = ContractFacts(
-        contract.kind, contract.start_date, contract.end_date, contract.weekly_hours
-    )
-    refuse_blocking(hours_violations(facts, first_day, body.hours, rules))
-    return _hours_read(await repository.set_hours(session, contract.id, first_day, body.hours))
+    refuse_blocking(hours_violations(ContractFacts(*facts), first_day, body.hours, rules))
+    row = await repository.put_hours(database, contract_id, first_day, body.hours)
+    return DirectJSONResponse({**row, "month": month})
 
 
 async def visible_contract(session: SessionDep, caller: Caller, contract_id: uuid.UUID) -> Contract:

@@ -1,17 +1,20 @@
 """Every query on parcours, contracts, derogations, hours and accompaniment."""
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
 from app.db import Database, RecordT, insert_record, save_changes
+from app.keys.models import Role
 from app.pagination import keyset
 from app.parcours.models import (
     Action,
@@ -23,10 +26,10 @@ from app.parcours.models import (
     Objective,
     Parcours,
 )
-from app.reference.enums import ParcoursStatus, StructureKind
+from app.reference.enums import ContractKind, ParcoursStatus, StructureKind
 from app.salaries.models import PassIae, Salarie
 from app.salaries.repository import owned_by
-from app.sql import KeysetList
+from app.sql import CompiledQuery, KeysetList
 from app.structures.models import Structure
 
 
@@ -166,6 +169,122 @@ async def get_contract_visible(
     return await session.scalar(statement.execution_options(populate_existing=True))
 
 
+_AMENDMENT_COLUMNS = (
+    ContractAmendment.id,
+    ContractAmendment.signed_on,
+    ContractAmendment.previous_end_date,
+    ContractAmendment.new_end_date,
+    ContractAmendment.previous_weekly_hours,
+    ContractAmendment.new_weekly_hours,
+)
+_AMENDMENT_NAMES = tuple(str(column.key) for column in _AMENDMENT_COLUMNS)
+
+
+@functools.cache
+def _contract_query(role: Role) -> CompiledQuery:
+    amendments = (
+        select(
+            func.array_agg(
+                aggregate_order_by(
+                    func.row(*_AMENDMENT_COLUMNS),
+                    ContractAmendment.signed_on,
+                    ContractAmendment.created_at,
+                )
+            )
+        )
+        .where(ContractAmendment.contract_id == Contract.id)
+        .scalar_subquery()
+    )
+    statement = select(
+        Contract.id,
+        Contract.parcours_id,
+        Contract.salarie_id,
+        Contract.structure_id,
+        Contract.kind,
+        Contract.start_date,
+        Contract.end_date,
+        Contract.weekly_hours,
+        Contract.warnings,
+        amendments.label("amendments"),
+        Contract.created_at,
+        Contract.updated_at,
+    ).where(
+        Contract.id == bindparam("contract_id"),
+        owned_by(Caller.of_role(role), Contract.structure_id),
+    )
+    return CompiledQuery.of(statement)
+
+
+async def read_contract(
+    database: Database, caller: Caller, contract_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """The contract as ContractRead's JSON, avenants included, in one round trip."""
+    async with database.connection() as connection:
+        row = await _contract_query(caller.role).fetchrow(
+            connection, contract_id=contract_id, **caller.parameters()
+        )
+    if row is None:
+        return None
+    contract = dict(row)
+    contract["amendments"] = [
+        dict(zip(_AMENDMENT_NAMES, amendment, strict=True))
+        for amendment in contract["amendments"] or []
+    ]
+    return contract
+
+
+@functools.cache
+def _facts_query(role: Role) -> CompiledQuery:
+    statement = select(
+        Contract.kind, Contract.start_date, Contract.end_date, Contract.weekly_hours
+    ).where(
+        Contract.id == bindparam("contract_id"),
+        owned_by(Caller.of_role(role), Contract.structure_id),
+    )
+    return CompiledQuery.of(statement)
+
+
+# one value per contract and month: the same call twice stores it once
+SET_HOURS = (
+    insert(MonthlyHours)
+    .values(
+        contract_id=bindparam("contract_id"), month=bindparam("month"), hours=bindparam("hours")
+    )
+    .on_conflict_do_update(
+        index_elements=[MonthlyHours.contract_id, MonthlyHours.month],
+        set_={"hours": bindparam("hours")},
+    )
+    .returning(MonthlyHours.contract_id, MonthlyHours.month, MonthlyHours.hours)
+)
+_SET_HOURS = CompiledQuery.of(SET_HOURS)
+
+
+async def contract_facts(
+    database: Database, caller: Caller, contract_id: uuid.UUID
+) -> tuple[ContractKind, dt.date, dt.date | None, Decimal] | None:
+    """What the hour rules read of a contract the caller may see."""
+    async with database.connection() as connection:
+        row = await _facts_query(caller.role).fetchrow(
+            connection, contract_id=contract_id, **caller.parameters()
+        )
+    if row is None:
+        return None
+    return ContractKind(row["kind"]), row["start_date"], row["end_date"], row["weekly_hours"]
+
+
+async def put_hours(
+    database: Database, contract_id: uuid.UUID, month: dt.date, hours: Decimal
+) -> dict[str, Any]:
+    """One value per contract and month, in one statement: the same call twice stores
+    it once, and the monthly aggregates follow by trigger."""
+    async with database.connection() as connection:
+        row = await _SET_HOURS.fetchrow(
+            connection, contract_id=contract_id, month=month, hours=hours
+        )
+    assert row is not None
+    return dict(row)
+
+
 async def amendments(
     session: AsyncSession, contract_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[ContractAmendment]]:
@@ -191,19 +310,10 @@ async def amend(
 
 
 async def set_hours(
-    session: AsyncSession, contract_id: uuid.UUID, month: dt.date, hours: object
-) -> MonthlyHours:
-    """One value per contract and month: the same call twice stores it once."""
-    statement = (
-        insert(MonthlyHours)
-        .values(contract_id=contract_id, month=month, hours=hours)
-        .on_conflict_do_update(
-            index_elements=[MonthlyHours.contract_id, MonthlyHours.month],
-            set_={"hours": hours},
-        )
-        .returning(MonthlyHours)
-    )
-    return (await session.scalars(statement, execution_options={"populate_existing": True})).one()
+    session: AsyncSession, contract_id: uuid.UUID, month: dt.date, hours: Decimal
+) -> None:
+    """:func:`put_hours` within a session's transaction (the demo data set)."""
+    await session.execute(SET_HOURS, {"contract_id": contract_id, "month": month, "hours": hours})
 
 
 async def hours(

@@ -16,9 +16,14 @@ from app.parcours.schemas import AmendmentRead, ContractCreate, ContractRead
 from app.reference.enums import Severity
 
 
-def rule_parameters(request: Request) -> RuleParameters:
+def rules_of(request: Request) -> RuleParameters:
     rules: RuleParameters = request.app.state.settings.rules
     return rules
+
+
+async def rule_parameters(request: Request) -> RuleParameters:
+    """The dependency: a coroutine, as FastAPI runs plain functions in a thread."""
+    return rules_of(request)
 
 
 def as_problems(violations: Sequence[Violation]) -> list[RuleViolation]:

@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import Database
 from app.pagination import keyset
 from app.reference.enums import StructureKind
 from app.reference.models import AideAuPosteRate, Departement, ReferenceHours, Region
+from app.sql import CompiledQuery
 
 
 async def territory_facts(
@@ -99,7 +101,20 @@ async def known_codes(
     return set(regions_found), set(departements_found)
 
 
+DEPARTEMENT_REGIONS = select(Departement.code, Departement.region_code)
+
+
 async def departement_regions(session: AsyncSession) -> dict[str, str]:
     """Every département's région, for checks over many records at once."""
-    rows = await session.execute(select(Departement.code, Departement.region_code))
+    rows = await session.execute(DEPARTEMENT_REGIONS)
     return dict(rows.all())
+
+
+async def departement_regions_once(database: Database) -> dict[str, str]:
+    """:func:`departement_regions`, read once per process."""
+    if "departement_regions" not in database.memo:
+        async with database.connection() as connection:
+            rows = await CompiledQuery.of(DEPARTEMENT_REGIONS).fetch(connection)
+        database.memo["departement_regions"] = {row["code"]: row["region_code"] for row in rows}
+    regions: dict[str, str] = database.memo["departement_regions"]
+    return regions

@@ -18,7 +18,7 @@ from app.errors import (
 from app.keys.models import Role
 from app.pagination import Page, PageDep, build_page
 from app.parcours.rules import Adjustment, adjustment_violations, pass_iae_end
-from app.parcours.service import refuse_blocking, rule_parameters
+from app.parcours.service import refuse_blocking, rules_of
 from app.routing import api_router
 from app.salaries import repository
 from app.salaries.models import PassAdjustment, PassIae, Salarie
@@ -164,7 +164,7 @@ async def set_pass_iae(
     end = pass_iae_end(
         body.start_date,
         [Adjustment(a.start_date, a.end_date) for a in kept],
-        rule_parameters(request),
+        rules_of(request),
     )
     pass_iae = await repository.set_pass(
         session, salarie_id, number=body.number, start_date=body.start_date, end_date=end
@@ -192,12 +192,12 @@ async def add_pass_adjustment(
     if pass_iae is None:
         raise NotFound("this salarié has no PASS IAE")
     adjustment = Adjustment(body.start_date, body.end_date)
-    refuse_blocking(adjustment_violations(adjustment, rule_parameters(request)))
+    refuse_blocking(adjustment_violations(adjustment, rules_of(request)))
     kept = await repository.adjustments(session, pass_iae.id)
     end = pass_iae_end(
         pass_iae.start_date,
         [*(Adjustment(a.start_date, a.end_date) for a in kept), adjustment],
-        rule_parameters(request),
+        rules_of(request),
     )
     await repository.add_adjustment(
         session, PassAdjustment(pass_id=pass_iae.id, **body.model_dump()), pass_iae, end

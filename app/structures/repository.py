@@ -1,21 +1,36 @@
 """Every query on structures, their antennes, SIRET history and annexes."""
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Uuid,
+    any_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, caller_id
-from app.db import insert_record, save_changes, substring_pattern
+from app.db import Database, insert_record, save_changes, substring_pattern
 from app.keys.models import Role
 from app.missions import repository as missions
 from app.networks import repository as networks
 from app.pagination import keyset
 from app.reference.enums import ActivitySector, StructureKind
+from app.sql import CompiledQuery
 from app.structures.models import Annexe, Antenne, SiretRecord, Structure
 
 SORT_KEY = (Structure.updated_at, Structure.id)
@@ -56,6 +71,51 @@ async def get_visible(
 ) -> Structure | None:
     statement = select(Structure).where(Structure.id == structure_id, visible_to(caller))
     return await session.scalar(statement)
+
+
+@functools.cache
+def _read_query(role: Role) -> CompiledQuery:
+    previous_sirets = (
+        select(func.array_agg(aggregate_order_by(SiretRecord.siret, SiretRecord.retired_at)))
+        .where(
+            SiretRecord.structure_id == Structure.id,
+            SiretRecord.antenne_id.is_(None),
+            SiretRecord.retired_at.is_not(None),
+        )
+        .scalar_subquery()
+    )
+    statement = select(
+        Structure.id,
+        Structure.siret,
+        Structure.siren,
+        previous_sirets.label("previous_sirets"),
+        Structure.name,
+        Structure.kind,
+        Structure.address,
+        Structure.postal_code,
+        Structure.commune_code,
+        Structure.departement_code,
+        Structure.region_code,
+        Structure.sectors,
+        Structure.contact_name,
+        Structure.contact_email,
+        Structure.contact_phone,
+        Structure.created_at,
+        Structure.updated_at,
+        Structure.version,
+    ).where(Structure.id == bindparam("structure_id"), visible_to(Caller.of_role(role)))
+    return CompiledQuery.of(statement)
+
+
+async def read(
+    database: Database, caller: Caller, structure_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """The structure as one row, with its previous SIRETs, if the caller may see it."""
+    async with database.connection() as connection:
+        row = await _read_query(caller.role).fetchrow(
+            connection, structure_id=structure_id, **caller.parameters()
+        )
+    return None if row is None else dict(row)
 
 
 async def lock(session: AsyncSession, structure_id: uuid.UUID) -> Structure | None:
@@ -220,11 +280,24 @@ async def update_annexe(session: AsyncSession, annexe: Annexe, changes: dict[str
     return annexe
 
 
+_KINDS = select(Structure.id, Structure.kind).where(
+    Structure.id == any_(bindparam("structure_ids", type_=ARRAY(Uuid())))
+)
+_KINDS_QUERY = CompiledQuery.of(_KINDS)
+
+
 async def kinds(
     session: AsyncSession, structure_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, StructureKind]:
     """The kind of each existing structure among ``structure_ids``."""
-    rows = await session.execute(
-        select(Structure.id, Structure.kind).where(Structure.id.in_(structure_ids))
-    )
+    rows = await session.execute(_KINDS, {"structure_ids": list(structure_ids)})
     return dict(rows.all())
+
+
+async def kinds_of(
+    database: Database, structure_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, StructureKind]:
+    """:func:`kinds` on a connection of the hot paths."""
+    async with database.connection() as connection:
+        rows = await _KINDS_QUERY.fetch(connection, structure_ids=list(structure_ids))
+    return {uuid.UUID(str(row["id"])): StructureKind(row["kind"]) for row in rows}

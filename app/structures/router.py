@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from app.auth import AdminWriter, Caller, Reader, Writer
 from app.concurrency import IfMatch, check_if_match, etag
-from app.db import SessionDep
+from app.db import DatabaseDep, SessionDep
 from app.errors import Forbidden, NotFound, from_pydantic, problem_responses
 from app.keys.models import Role
 from app.pagination import Page, PageDep, build_page
@@ -15,6 +15,7 @@ from app.reference.enums import ActivitySector, StructureKind
 from app.reference.identifiers import Siret
 from app.reference.schemas import DepartementCode, RegionCode
 from app.reference.territory import validate_territory
+from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.structures import repository, service
 from app.structures.models import Annexe, Antenne, Structure
@@ -99,13 +100,16 @@ async def list_structures(
     return build_page(items, page, LIST, lambda s: (s.updated_at, s.id))
 
 
-@router.get("/{structure_id}", summary="Read a structure")
+@router.get("/{structure_id}", summary="Read a structure", response_model=StructureRead)
 async def read_structure(
-    structure_id: uuid.UUID, session: SessionDep, caller: Reader, response: Response
-) -> StructureRead:
-    structure = await _visible(session, caller, structure_id)
-    response.headers["ETag"] = etag(structure.version)
-    return (await service.structure_reads(session, caller, [structure]))[0]
+    structure_id: uuid.UUID, database: DatabaseDep, caller: Reader
+) -> Response:
+    row = await repository.read(database, caller, structure_id)
+    if row is None:
+        raise NotFound("no structure with this id")
+    return DirectJSONResponse(
+        service.structure_item(caller, row), headers={"ETag": etag(row["version"])}
+    )
 
 
 @router.patch(

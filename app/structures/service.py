@@ -5,6 +5,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +24,36 @@ def sees_private_fields(caller: Caller, structure_id: uuid.UUID) -> bool:
     return caller.role is Role.admin or (
         caller.role is Role.structure and caller.structure_id == structure_id
     )
+
+
+def structure_item(caller: Caller, row: dict[str, Any]) -> dict[str, Any]:
+    """A row of :func:`repository.read` as StructureRead's JSON."""
+    private = sees_private_fields(caller, uuid.UUID(str(row["id"])))
+    return {
+        "id": row["id"],
+        "siret": row["siret"],
+        "siren": row["siren"],
+        "previous_sirets": row["previous_sirets"] or [],
+        "name": row["name"],
+        "kind": row["kind"],
+        "address": row["address"],
+        "postal_code": row["postal_code"],
+        "commune_code": row["commune_code"],
+        "departement_code": row["departement_code"],
+        "region_code": row["region_code"],
+        "sectors": row["sectors"],
+        "contact": (
+            {
+                "name": row["contact_name"],
+                "email": row["contact_email"],
+                "phone": row["contact_phone"],
+            }
+            if private
+            else None
+        ),
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
 
 
 async def structure_reads(
