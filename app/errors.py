@@ -6,7 +6,7 @@ translated here, so no route writes an error response by hand.
 
 import logging
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 import asyncpg
 import orjson
@@ -264,24 +264,39 @@ def from_http_exception(error: StarletteHTTPException) -> Problem:
     return problem_class(str(error.detail), headers=headers)
 
 
-def from_database_error(error: DBAPIError | PoolTimeoutError, retry_after: int) -> Problem | None:
-    """Translate what PostgreSQL says into a problem; None when it is a bug of ours."""
+DatabaseError: TypeAlias = (
+    DBAPIError | PoolTimeoutError | asyncpg.PostgresError | asyncpg.InterfaceError
+)
+
+
+def from_database_error(error: DatabaseError, retry_after: int) -> Problem | None:
+    """Translate what PostgreSQL says into a problem; None when it is a bug of ours.
+    The error comes through SQLAlchemy (ORM sessions) or straight from asyncpg (the
+    hot paths)."""
     if isinstance(error, PoolTimeoutError):
         return ServiceUnavailable("the database is busy", retry_after_seconds=retry_after)
-    if isinstance(error, IntegrityError):
-        return Conflict(_integrity_detail(error))
-    original = getattr(error.orig, "__cause__", None) or error.orig
+    original: BaseException | None = error
+    if isinstance(error, DBAPIError):
+        original = getattr(error.orig, "__cause__", None) or error.orig
+    if isinstance(error, IntegrityError) or isinstance(
+        original, asyncpg.IntegrityConstraintViolationError
+    ):
+        return Conflict(_integrity_detail(original))
     if isinstance(original, asyncpg.QueryCanceledError):
         return ServiceUnavailable("the query took too long", retry_after_seconds=retry_after)
-    if error.connection_invalidated or isinstance(error, OperationalError | InterfaceError):
+    if isinstance(error, DBAPIError) and (
+        error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    ):
         return ServiceUnavailable("the database is unreachable", retry_after_seconds=retry_after)
-    if isinstance(original, OSError | asyncpg.PostgresConnectionError):
+    if isinstance(
+        original,
+        OSError | asyncpg.PostgresConnectionError | asyncpg.ConnectionDoesNotExistError,
+    ):
         return ServiceUnavailable("the database is unreachable", retry_after_seconds=retry_after)
     return None
 
 
-def _integrity_detail(error: IntegrityError) -> str:
-    original = getattr(error.orig, "__cause__", None)
+def _integrity_detail(original: BaseException | None) -> str:
     constraint = getattr(original, "constraint_name", None)
     if isinstance(original, asyncpg.UniqueViolationError):
         return f"a record with the same unique value exists ({constraint})"
@@ -308,7 +323,7 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
         return respond(request, from_http_exception(error))
 
     async def on_database(request: Request, error: Exception) -> Response:
-        assert isinstance(error, DBAPIError | PoolTimeoutError)
+        assert isinstance(error, DatabaseError)
         problem = from_database_error(error, retry_after_seconds)
         if problem is None:
             raise error  # a bug of ours: the request middleware answers 500
@@ -329,6 +344,8 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(OSError, on_connection_error)
     app.add_exception_handler(asyncpg.PostgresConnectionError, on_connection_error)
+    app.add_exception_handler(asyncpg.PostgresError, on_database)
+    app.add_exception_handler(asyncpg.InterfaceError, on_database)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(DBAPIError, on_database)

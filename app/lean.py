@@ -25,16 +25,18 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError, create_model
-
-Handler = Callable[[Request], Awaitable[Response]]
+from starlette.types import Receive, Scope, Send
 
 
 class LeanRoute(APIRoute):
-    def get_route_handler(self) -> Handler:  # type: ignore[override]
-        plan = Plan.of(self)
-        if plan is None:
-            return super().get_route_handler()
-        return plan.handle
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        super().__init__(path, endpoint, **options)
+        self.plan = plan = Plan.of(self)
+        if plan is not None:
+            # the route's ASGI app is the plan itself: no exit stacks (there is no
+            # dependency with yield), and what it raises goes to the app's exception
+            # handlers as from any route
+            self.app = plan.asgi
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,10 @@ class Plan:
             request_param=dependant.request_param_name,
             body=body,
         )
+
+    async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.handle(Request(scope, receive, send))
+        await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
         values = self._validated(request)

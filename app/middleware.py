@@ -51,6 +51,19 @@ class HttpMetrics:
             buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0),
             registry=registry,
         )
+        # labels() validates and locks on each call: keep each series' child once found
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def record(self, method: str, route: str, status: int, duration: float) -> None:
+        series = self._series.get((method, route, status))
+        if series is None:
+            series = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._series[(method, route, status)] = series
+        series[0].inc()
+        series[1].observe(duration)
 
 
 def route_template(scope: Scope) -> str:
@@ -104,8 +117,7 @@ class RequestContextMiddleware:
             duration = time.perf_counter() - started
             route = route_template(scope)
             method = scope["method"]
-            self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(duration)
+            self.metrics.record(method, route, status, duration)
             access_log.info(
                 "request",
                 extra={

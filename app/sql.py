@@ -80,6 +80,12 @@ class KeysetList:
         self.sort_key_names = tuple(str(column.key) for column in sort_key)
         self._query = functools.cache(self._compile)
 
+    def compiled(
+        self, role: Role, given: frozenset[str] = frozenset(), after_cursor: bool = False
+    ) -> CompiledQuery:
+        """The statement of one shape, as sent to PostgreSQL."""
+        return self._query(role, given, after_cursor)
+
     def _compile(self, role: Role, given: frozenset[str], after_cursor: bool) -> CompiledQuery:
         statement = select(*self.columns).where(self.visible(Caller.of_role(role)))
         for name in sorted(given):
@@ -97,6 +103,6 @@ class KeysetList:
         limit: int,
     ) -> list[dict[str, Any]]:
         given = {name: value for name, value in filters.items() if value is not None}
-        query = self._query(caller.role, frozenset(given), after is not None)
+        query = self.compiled(caller.role, frozenset(given), after is not None)
         values = {**caller.parameters(), **given, **keyset_values(self.sort_key, after, limit)}
         return as_dicts(await query.fetch(connection, **values))

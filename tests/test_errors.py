@@ -92,3 +92,20 @@ async def test_statement_timeout_is_503_with_retry_after(
     assert response.status_code == 503
     assert response.headers["retry-after"].isdigit()
     assert response.json()["type"].endswith("/service-unavailable")
+
+
+def test_asyncpg_errors_of_the_hot_paths_are_problems_too() -> None:
+    import asyncpg
+
+    from app.errors import from_database_error
+
+    timeout = from_database_error(asyncpg.QueryCanceledError("canceling statement"), 2)
+    assert timeout is not None
+    assert (timeout.status, timeout.detail) == (503, "the query took too long")
+    taken = from_database_error(asyncpg.UniqueViolationError("duplicate key"), 2)
+    assert taken is not None
+    assert taken.status == 409
+    gone = from_database_error(asyncpg.ConnectionDoesNotExistError("closed"), 2)
+    assert gone is not None
+    assert gone.status == 503
+    assert from_database_error(asyncpg.UndefinedColumnError("no such column"), 2) is None

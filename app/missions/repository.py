@@ -183,7 +183,7 @@ def mission_items(rows: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 # a new mission, or nothing when the company already used the reference
-_CREATE = CompiledQuery.of(
+CREATE_QUERY = CompiledQuery.of(
     insert(Mission)
     .values(
         {
@@ -207,7 +207,7 @@ async def create(database: Database, row: dict[str, Any]) -> tuple[dict[str, Any
     """Writes a new mission in one statement: its JSON and version, or the id of the
     company's mission that already has the reference."""
     async with database.connection() as connection:
-        created = await _CREATE.fetchrow(connection, status=MissionStatus.proposee, **row)
+        created = await CREATE_QUERY.fetchrow(connection, status=MissionStatus.proposee, **row)
         if created is None:
             existing = await _BY_REF.fetchrow(
                 connection, company_id=row["company_id"], external_ref=row["external_ref"]

@@ -181,7 +181,7 @@ _AMENDMENT_NAMES = tuple(str(column.key) for column in _AMENDMENT_COLUMNS)
 
 
 @functools.cache
-def _contract_query(role: Role) -> CompiledQuery:
+def contract_query(role: Role) -> CompiledQuery:
     amendments = (
         select(
             func.array_agg(
@@ -220,7 +220,7 @@ async def read_contract(
 ) -> dict[str, Any] | None:
     """The contract as ContractRead's JSON, avenants included, in one round trip."""
     async with database.connection() as connection:
-        row = await _contract_query(caller.role).fetchrow(
+        row = await contract_query(caller.role).fetchrow(
             connection, contract_id=contract_id, **caller.parameters()
         )
     if row is None:
@@ -234,7 +234,7 @@ async def read_contract(
 
 
 @functools.cache
-def _facts_query(role: Role) -> CompiledQuery:
+def facts_query(role: Role) -> CompiledQuery:
     statement = select(
         Contract.kind, Contract.start_date, Contract.end_date, Contract.weekly_hours
     ).where(
@@ -256,7 +256,7 @@ SET_HOURS = (
     )
     .returning(MonthlyHours.contract_id, MonthlyHours.month, MonthlyHours.hours)
 )
-_SET_HOURS = CompiledQuery.of(SET_HOURS)
+SET_HOURS_QUERY = CompiledQuery.of(SET_HOURS)
 
 
 async def contract_facts(
@@ -264,7 +264,7 @@ async def contract_facts(
 ) -> tuple[ContractKind, dt.date, dt.date | None, Decimal] | None:
     """What the hour rules read of a contract the caller may see."""
     async with database.connection() as connection:
-        row = await _facts_query(caller.role).fetchrow(
+        row = await facts_query(caller.role).fetchrow(
             connection, contract_id=contract_id, **caller.parameters()
         )
     if row is None:
@@ -278,7 +278,7 @@ async def put_hours(
     """One value per contract and month, in one statement: the same call twice stores
     it once, and the monthly aggregates follow by trigger."""
     async with database.connection() as connection:
-        row = await _SET_HOURS.fetchrow(
+        row = await SET_HOURS_QUERY.fetchrow(
             connection, contract_id=contract_id, month=month, hours=hours
         )
     assert row is not None

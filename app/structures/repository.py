@@ -74,7 +74,7 @@ async def get_visible(
 
 
 @functools.cache
-def _read_query(role: Role) -> CompiledQuery:
+def read_query(role: Role) -> CompiledQuery:
     previous_sirets = (
         select(func.array_agg(aggregate_order_by(SiretRecord.siret, SiretRecord.retired_at)))
         .where(
@@ -112,7 +112,7 @@ async def read(
 ) -> dict[str, Any] | None:
     """The structure as one row, with its previous SIRETs, if the caller may see it."""
     async with database.connection() as connection:
-        row = await _read_query(caller.role).fetchrow(
+        row = await read_query(caller.role).fetchrow(
             connection, structure_id=structure_id, **caller.parameters()
         )
     return None if row is None else dict(row)
@@ -283,7 +283,7 @@ async def update_annexe(session: AsyncSession, annexe: Annexe, changes: dict[str
 _KINDS = select(Structure.id, Structure.kind).where(
     Structure.id == any_(bindparam("structure_ids", type_=ARRAY(Uuid())))
 )
-_KINDS_QUERY = CompiledQuery.of(_KINDS)
+KINDS_QUERY = CompiledQuery.of(_KINDS)
 
 
 async def kinds(
@@ -299,5 +299,5 @@ async def kinds_of(
 ) -> dict[uuid.UUID, StructureKind]:
     """:func:`kinds` on a connection of the hot paths."""
     async with database.connection() as connection:
-        rows = await _KINDS_QUERY.fetch(connection, structure_ids=list(structure_ids))
+        rows = await KINDS_QUERY.fetch(connection, structure_ids=list(structure_ids))
     return {uuid.UUID(str(row["id"])): StructureKind(row["kind"]) for row in rows}

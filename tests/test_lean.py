@@ -1,0 +1,228 @@
+"""The hot paths: lean routes answer their models' JSON and FastAPI's problems."""
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, request_response
+from pydantic import TypeAdapter
+
+from app.keys.models import Role, Scope
+from app.lean import LeanRoute
+from app.missions.schemas import MissionRead
+from app.pagination import Page
+from app.parcours.schemas import ContractRead, HoursRead, ParcoursRead
+from app.structures.schemas import StructureRead
+from tests.support.keys import KeyMaker, bearer
+from tests.support.records import (
+    create_company,
+    create_structure,
+    mission_body,
+    new_siret,
+    salarie_in_parcours,
+)
+
+HOT_PATHS = {
+    "list_parcours",
+    "list_missions",
+    "read_structure",
+    "read_contract",
+    "set_hours",
+    "create_mission",
+}
+CDDI = {"kind": "cddi", "start_date": "2024-01-15", "end_date": "2024-07-14", "weekly_hours": "26"}
+
+
+def lean_routes(app: FastAPI) -> dict[str, APIRoute]:
+    return {
+        route.name: route
+        for route in app.routes
+        if isinstance(route, LeanRoute) and route.plan is not None
+    }
+
+
+def test_the_measured_hot_paths_are_served_by_plan(app: FastAPI) -> None:
+    assert set(lean_routes(app)) >= HOT_PATHS
+
+
+@pytest.fixture
+async def world(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], make_key: KeyMaker
+) -> dict[str, Any]:
+    """A structure with a parcours, an amended contract and a mission; its keys."""
+    structure = await create_structure(client, admin_headers, kind="ACI")
+    moved = await client.patch(
+        f"/v1/structures/{structure['id']}", headers=admin_headers, json={"siret": new_siret()}
+    )
+    assert moved.status_code == 200, moved.text
+    own = bearer(
+        await make_key(Role.structure, (Scope.read, Scope.write), structure_id=structure["id"])
+    )
+    _, parcours = await salarie_in_parcours(client, own)
+    signed = await client.post(f"/v1/parcours/{parcours['id']}/contracts", headers=own, json=CDDI)
+    assert signed.status_code == 201, signed.text
+    contract = signed.json()
+    amended = await client.post(
+        f"/v1/contracts/{contract['id']}/amendments",
+        headers=own,
+        json={"signed_on": "2024-07-01", "end_date": "2024-12-31"},
+    )
+    assert amended.status_code == 200, amended.text
+    company = await create_company(client, admin_headers)
+    buyer = bearer(
+        await make_key(Role.company, (Scope.read, Scope.write), company_id=company["id"])
+    )
+    return {
+        "structure": structure,
+        "contract": contract,
+        "own": own,
+        "buyer": buyer,
+        "clause": {"insertion_hours_target": "150.50"},
+    }
+
+
+async def test_lean_answers_are_their_response_models_json(
+    client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    own, buyer = world["own"], world["buyer"]
+    structure_id, contract_id = world["structure"]["id"], world["contract"]["id"]
+    created = await client.post(
+        "/v1/missions",
+        headers=buyer,
+        json=mission_body(structure_id, social_clause=world["clause"]),
+    )
+    assert created.status_code == 201, created.text
+    assert created.headers["location"] == f"/v1/missions/{created.json()['id']}"
+    assert created.headers["etag"] == '"1"'
+    answers: list[tuple[httpx.Response, Any]] = [
+        (created, MissionRead),
+        (await client.get("/v1/parcours?limit=1", headers=own), Page[ParcoursRead]),
+        (await client.get("/v1/missions?limit=5", headers=buyer), Page[MissionRead]),
+        (await client.get("/v1/missions?limit=5", headers=own), Page[MissionRead]),
+        (await client.get(f"/v1/structures/{structure_id}", headers=own), StructureRead),
+        (await client.get(f"/v1/structures/{structure_id}", headers=buyer), StructureRead),
+        (await client.get(f"/v1/contracts/{contract_id}", headers=own), ContractRead),
+        (
+            await client.put(
+                f"/v1/contracts/{contract_id}/hours/2024-03", headers=own, json={"hours": 98.5}
+            ),
+            HoursRead,
+        ),
+    ]
+    for response, model in answers:
+        assert response.status_code in (200, 201), response.text
+        adapter = TypeAdapter(model)
+        # byte for byte what the model would write: same fields, order and formats
+        assert adapter.dump_json(adapter.validate_json(response.content)) == response.content
+    contract = answers[6][0].json()
+    assert [a["new_end_date"] for a in contract["amendments"]] == ["2024-12-31"]
+    structure = answers[4][0].json()
+    assert len(structure["previous_sirets"]) == 1
+    assert structure["contact"] is not None
+    assert answers[5][0].json()["contact"] is None  # a company sees no contact
+    assert answers[7][0].json() == {
+        "contract_id": contract_id,
+        "month": "2024-03",
+        "hours": "98.50",
+    }
+    mission = created.json()
+    assert mission["social_clause"] == world["clause"]
+    assert mission["status"] == "proposee"
+
+
+async def test_lean_lists_page_with_their_cursor(
+    client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    buyer, structure_id = world["buyer"], world["structure"]["id"]
+    for _ in range(3):
+        response = await client.post("/v1/missions", headers=buyer, json=mission_body(structure_id))
+        assert response.status_code == 201
+    seen, cursor = [], None
+    while True:
+        query = "/v1/missions?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = (await client.get(query, headers=buyer)).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 3
+    filtered = await client.get(
+        f"/v1/missions?structure={structure_id}&status=proposee&active_from=2025-01-01",
+        headers=buyer,
+    )
+    assert len(filtered.json()["items"]) == 3
+    foreign = await client.get("/v1/parcours", headers=buyer)
+    assert foreign.status_code == 403
+
+
+@contextmanager
+def generic(route: APIRoute) -> Iterator[None]:
+    """The route served by FastAPI's own handler for a while."""
+    planned = route.app
+    route.app = request_response(route.get_route_handler())
+    try:
+        yield
+    finally:
+        route.app = planned
+
+
+def without_ids(problem: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in problem.items() if k not in ("request_id", "instance")}
+
+
+async def test_lean_problems_are_fastapis(
+    app: FastAPI, client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    own, buyer, structure_id = world["own"], world["buyer"], world["structure"]["id"]
+    hours = f"/v1/contracts/{world['contract']['id']}/hours"
+    bad: list[tuple[str, str, dict[str, str], Any]] = [
+        ("GET", "/v1/parcours?limit=0", own, None),
+        ("GET", "/v1/parcours?limit=abc&status=nope", own, None),
+        ("GET", "/v1/parcours?cursor=forged.cursor", own, None),
+        ("GET", "/v1/missions?active_from=yesterday", buyer, None),
+        ("GET", "/v1/contracts/not-a-uuid", own, None),
+        ("GET", f"/v1/contracts/{world['structure']['id']}", own, None),
+        ("PUT", f"{hours}/2024-13", own, {"hours": 1}),
+        ("PUT", f"{hours}/2024-03", own, {"hours": -1}),
+        ("PUT", f"{hours}/2024-03", own, {"hours": 1, "extra": True}),
+        ("PUT", f"{hours}/2030-03", own, {"hours": 1}),
+        ("PUT", f"{hours}/2024-03", buyer, {"hours": 1}),
+        ("POST", "/v1/missions", buyer, {"title": "no reference"}),
+        ("POST", "/v1/missions", buyer, mission_body(structure_id, kind="mise_a_disposition")),
+        ("POST", "/v1/missions", {}, mission_body(structure_id)),
+    ]  # fmt: skip
+    routes = lean_routes(app)
+    for method, url, headers, body in bad:
+        lean = await client.request(method, url, headers=headers, json=body)
+        with ExitStack() as stack:
+            for name in HOT_PATHS:
+                stack.enter_context(generic(routes[name]))
+            fastapi = await client.request(method, url, headers=headers, json=body)
+        assert lean.status_code >= 400, (url, lean.text)
+        assert lean.status_code == fastapi.status_code, (url, lean.text, fastapi.text)
+        assert without_ids(lean.json()) == without_ids(fastapi.json()), url
+
+
+async def test_empty_and_broken_bodies(client: httpx.AsyncClient, world: dict[str, Any]) -> None:
+    url = f"/v1/contracts/{world['contract']['id']}/hours/2024-03"
+    empty = await client.put(url, headers={**world["own"], "Content-Type": "application/json"})
+    assert empty.status_code == 422
+    assert empty.json()["errors"][0]["pointer"] == "/body"
+    broken = await client.put(
+        url, headers={**world["own"], "Content-Type": "application/json"}, content=b"{"
+    )
+    assert broken.status_code == 400
+    assert broken.json()["detail"] == "the request body is not valid JSON"
+
+
+async def test_a_taken_external_ref_is_a_conflict_naming_the_mission(
+    client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    body = mission_body(world["structure"]["id"])
+    first = await client.post("/v1/missions", headers=world["buyer"], json=body)
+    again = await client.post("/v1/missions", headers=world["buyer"], json=body)
+    assert again.status_code == 409
+    assert again.json()["existing_mission_id"] == first.json()["id"]
