@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy import BindParameter, Uuid, bindparam
 
 from app.db import get_database
@@ -112,12 +113,19 @@ def key_cache(request: Request) -> KeyCache:
     return cache
 
 
-async def authenticate(
-    request: Request, credentials: HTTPAuthorizationCredentials | None
-) -> Caller:
-    if credentials is None:
+def bearer_secret(request: Request) -> str | None:
+    """The secret of an 'Authorization: Bearer <secret>' header, read as HTTPBearer reads
+    it, without building its credentials model on every request."""
+    scheme, secret = get_authorization_scheme_param(request.headers.get("authorization"))
+    if scheme.lower() != "bearer" or not secret:
+        return None
+    return secret
+
+
+async def authenticate(request: Request, secret: str | None) -> Caller:
+    if secret is None:
         raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
-    key_digest = digest(credentials.credentials)
+    key_digest = digest(secret)
     cache = key_cache(request)
     known, caller = cache.get(key_digest)
     if not known:
@@ -147,7 +155,7 @@ class KeyRequirement(HTTPBearer):
         self.scope = scope
 
     async def __call__(self, request: Request) -> Caller:  # type: ignore[override]
-        caller = await authenticate(request, await super().__call__(request))
+        caller = await authenticate(request, bearer_secret(request))
         if caller.role not in self.roles:
             raise Forbidden(f"a {caller.role.value} key may not do this")
         if self.scope is not None and self.scope not in caller.scopes:

@@ -4,6 +4,7 @@ Pure ASGI rather than ``BaseHTTPMiddleware``: no extra task, no buffering of the
 response, a few microseconds per request.
 """
 
+import itertools
 import logging
 import re
 import time
@@ -131,11 +132,17 @@ class RequestContextMiddleware:
             )
 
 
+# generated ids: a random prefix per process and a counter, unique without a call to the
+# system's random source on every request
+_ID_PREFIX = uuid.uuid4().hex[:16]
+_ID_COUNTER = itertools.count(1)
+
+
 def _request_id(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER and _VALID_REQUEST_ID.match(value):
             return str(value.decode())
-    return uuid.uuid4().hex
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
 
 
 class BodyGuardMiddleware:

@@ -63,7 +63,7 @@ def wrk(url: str, lua: str, *, connections: int, seconds: int) -> Run:
     script = Path(__file__).parent / ".work" / "request.lua"
     script.write_text(lua)
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    output = _run([*command, url])
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(
@@ -77,6 +77,10 @@ def wrk(url: str, lua: str, *, connections: int, seconds: int) -> Run:
         errors=(int(errors.group(1)) if errors else 0)
         + (sum(int(n) for n in socket_errors.groups()) if socket_errors else 0),
     )
+
+
+def _run(command: list[str]) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
 def _wrk_latency(output: str, percentile: str) -> float:
@@ -97,7 +101,7 @@ def hey(
         command += ["-H", f"{name}: {value}"]
     if body:
         command += ["-T", "application/json", "-d", body.decode()]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    output = _run([*command, url])
     rate_match = re.search(r"Requests/sec:\s+([\d.]+)", output)
     statuses = re.findall(r"\[(\d{3})\]\s+(\d+) responses", output)
     assert rate_match, output
@@ -198,8 +202,21 @@ http {{
         process.wait(timeout=30)
 
 
-def profile(pid: int, url: str, lua: str, *, seconds: int = 8, top: int = 8) -> list[str]:
-    """The functions where jalon spends most of its own time under wrk, by py-spy."""
+COMPONENTS = (
+    ("asyncpg", ("asyncpg/",)),
+    ("uvicorn and the event loop", ("uvicorn/", "asyncio/", "uvloop/")),
+    ("logging", ("logging/",)),
+    ("pydantic", ("pydantic/", "pydantic_core/")),
+    ("FastAPI and Starlette", ("fastapi/", "starlette/")),
+    ("SQLAlchemy", ("sqlalchemy/",)),
+    ("prometheus_client", ("prometheus_client/",)),
+    ("jalon (app/)", ("app/",)),
+)
+
+
+def profile(pid: int, url: str, lua: str, *, seconds: int = 8, top: int = 6) -> list[str]:
+    """Where a process spends its time under wrk, by py-spy: the share of each
+    component (by the file of the innermost frame), then the top functions."""
     spy = Path(sys.executable).with_name("py-spy")
     if not spy.exists():
         return ["(py-spy is not installed: pip install py-spy)"]
@@ -219,18 +236,37 @@ def profile(pid: int, url: str, lua: str, *, seconds: int = 8, top: int = 8) -> 
         )  # fmt: skip
     finally:
         load.wait()
-    return top_self_time(out.read_text(), top)
+    raw = out.read_text()
+    return [*component_shares(raw), "top functions: " + "; ".join(top_self_time(raw, top))]
+
+
+def component_shares(raw: str) -> list[str]:
+    """py-spy's raw stacks -> the share of self time of each component, main thread."""
+    shares: collections.Counter[str] = collections.Counter()
+    for stack, count in _main_thread_samples(raw):
+        frame = stack.split(";")[-1]
+        name = next(
+            (label for label, parts in COMPONENTS if any(part in frame for part in parts)),
+            "other (Python runtime, orjson, hashlib...)",
+        )
+        shares[name] += count
+    total = sum(shares.values()) or 1
+    return [f"{name} {100 * count / total:.0f}%" for name, count in shares.most_common()]
+
+
+def _main_thread_samples(raw: str) -> Iterator[tuple[str, int]]:
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack and "WorkerThread" not in stack:
+            yield stack, int(count)
 
 
 def top_self_time(raw: str, top: int) -> list[str]:
     """py-spy's raw (folded) stacks -> "function (file) NN%" by self time, main thread."""
     own: collections.Counter[str] = collections.Counter()
     total = 0
-    for line in raw.splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not stack or "WorkerThread" in stack:
-            continue
+    for stack, count in _main_thread_samples(raw):
         frame = re.sub(r":\d+\)$", ")", stack.split(";")[-1])
-        own[frame] += int(count)
-        total += int(count)
+        own[frame] += count
+        total += count
     return [f"{frame} {100 * count / total:.0f}%" for frame, count in own.most_common(top)]
