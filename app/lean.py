@@ -108,16 +108,30 @@ class Plan:
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
-        values = self._validated(request)
-        arguments = {name: getattr(values, name) for name in self.endpoint_params}
+        """In FastAPI's order: a body that is not JSON is refused first; then the
+        dependencies run (the key check may refuse); then every invalid parameter and
+        body field is reported at once."""
+        errors: list[Any] = []
+        body: BaseModel | None = None
         if self.body is not None:
-            name, model = self.body
-            arguments[name] = await self._body(request, model)
+            body, body_errors = await self._body(request, self.body[1])
+            if any(error["type"] == "json_invalid" for error in body_errors):
+                raise RequestValidationError(body_errors)
+            errors += body_errors
+        arguments: dict[str, Any] = {}
         for step in self.steps:
-            step_arguments = {name: getattr(values, name) for name in step.params}
-            if step.request_param is not None:
-                step_arguments[step.request_param] = request
-            arguments[step.name] = await step.call(**step_arguments)
+            if not step.params:
+                arguments[step.name] = await self._call(step, request, None)
+        values, param_errors = self._validated(request)
+        if errors or param_errors:
+            raise RequestValidationError([*param_errors, *errors])
+        assert values is not None
+        for step in self.steps:
+            if step.params:
+                arguments[step.name] = await self._call(step, request, values)
+        arguments.update({name: getattr(values, name) for name in self.endpoint_params})
+        if self.body is not None:
+            arguments[self.body[0]] = body
         if self.request_param is not None:
             arguments[self.request_param] = request
         response = await self.endpoint(**arguments)
@@ -125,7 +139,14 @@ class Plan:
             raise TypeError(f"{self.endpoint.__name__} must return a Response")
         return response
 
-    def _validated(self, request: Request) -> BaseModel:
+    @staticmethod
+    async def _call(step: Step, request: Request, values: BaseModel | None) -> Any:
+        step_arguments = {name: getattr(values, name) for name in step.params}
+        if step.request_param is not None:
+            step_arguments[step.request_param] = request
+        return await step.call(**step_arguments)
+
+    def _validated(self, request: Request) -> tuple[BaseModel | None, list[Any]]:
         raw: dict[str, Any] = {}
         query = request.query_params
         for alias, (location, _) in self.locations.items():
@@ -133,27 +154,22 @@ class Plan:
             if alias in source:
                 raw[alias] = source[alias]
         try:
-            return self.params.model_validate(raw)
+            return self.params.model_validate(raw), []
         except ValidationError as error:
-            raise RequestValidationError(
-                [
-                    {**item, "loc": (*self.locations[str(item["loc"][0])], *item["loc"][1:])}
-                    for item in error.errors()
-                ]
-            ) from None
+            return None, [
+                {**item, "loc": (*self.locations[str(item["loc"][0])], *item["loc"][1:])}
+                for item in error.errors()
+            ]
 
     @staticmethod
-    async def _body(request: Request, model: type[BaseModel]) -> BaseModel:
+    async def _body(request: Request, model: type[BaseModel]) -> tuple[BaseModel | None, list[Any]]:
         raw = await request.body()
         if not raw:
-            missing = {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
-            raise RequestValidationError([missing])
+            return None, [{"type": "missing", "loc": ("body",), "msg": "Field required"}]
         try:
-            return model.model_validate_json(raw)
+            return model.model_validate_json(raw), []
         except ValidationError as error:
-            raise RequestValidationError(
-                [{**item, "loc": ("body", *item["loc"])} for item in error.errors()]
-            ) from None
+            return None, [{**item, "loc": ("body", *item["loc"])} for item in error.errors()]
 
 
 def _names(dependant: Dependant) -> tuple[str, ...]:
