@@ -46,7 +46,7 @@ from tests.support.databases import fresh_database
 from tests.support.server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "bench" / ".work"
+WORK = loadtools.WORK
 READ_TARGET, WRITE_TARGET, P99_TARGET_MS, RSS_TARGET_MIB = 0.5, 0.4, 20.0, 150.0
 PACED_ANSWER_MS = 5.0
 

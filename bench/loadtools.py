@@ -17,6 +17,13 @@ import httpx
 from tests.support.server import free_port
 
 RATE_WORKERS = 4
+WORK = Path(__file__).parent / ".work"
+
+
+def work_file(name: str) -> Path:
+    """A scratch file of the benchmarks (bench/.work is not in the repository)."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    return WORK / name
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,7 @@ def lua_script(
 
 
 def wrk(url: str, lua: str, *, connections: int, seconds: int) -> Run:
-    script = Path(__file__).parent / ".work" / "request.lua"
+    script = work_file("request.lua")
     script.write_text(lua)
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
     output = _run([*command, url])
@@ -220,8 +227,8 @@ def profile(pid: int, url: str, lua: str, *, seconds: int = 8, top: int = 6) -> 
     spy = Path(sys.executable).with_name("py-spy")
     if not spy.exists():
         return ["(py-spy is not installed: pip install py-spy)"]
-    out = Path(__file__).parent / ".work" / "profile.txt"
-    script = Path(__file__).parent / ".work" / "profile.lua"
+    out = work_file("profile.txt")
+    script = work_file("profile.lua")
     script.write_text(lua)
     load = subprocess.Popen(
         ["wrk", "-t1", "-c32", f"-d{seconds + 3}s", "-s", str(script), url],
