@@ -23,6 +23,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from app.auth import Caller
+from app.db import Database
 from app.keys.models import Role
 from app.pagination import keyset, keyset_values
 
@@ -52,6 +53,17 @@ class CompiledQuery:
 
     async def fetchrow(self, connection: asyncpg.Connection, **values: object) -> Any | None:
         return await connection.fetchrow(self.sql, *self.arguments(values))
+
+    async def one(self, database: Database, **values: object) -> dict[str, Any] | None:
+        """The first row as a dict, on a connection of its own."""
+        async with database.connection() as connection:
+            row = await self.fetchrow(connection, **values)
+        return None if row is None else dict(row)
+
+    async def all(self, database: Database, **values: object) -> list[dict[str, Any]]:
+        """Every row as a dict, on a connection of its own."""
+        async with database.connection() as connection:
+            return as_dicts(await self.fetch(connection, **values))
 
 
 def as_dicts(rows: Sequence[Any]) -> list[dict[str, Any]]:
@@ -95,7 +107,7 @@ class KeysetList:
 
     async def fetch(
         self,
-        connection: asyncpg.Connection,
+        database: Database,
         caller: Caller,
         filters: Mapping[str, object],
         *,
@@ -105,4 +117,4 @@ class KeysetList:
         given = {name: value for name, value in filters.items() if value is not None}
         query = self.compiled(caller.role, frozenset(given), after is not None)
         values = {**caller.parameters(), **given, **keyset_values(self.sort_key, after, limit)}
-        return as_dicts(await query.fetch(connection, **values))
+        return await query.all(database, **values)

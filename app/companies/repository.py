@@ -97,5 +97,4 @@ _EXISTS = CompiledQuery.of(select(Company.id).where(Company.id == bindparam("com
 
 
 async def exists(database: Database, company_id: uuid.UUID) -> bool:
-    async with database.connection() as connection:
-        return await _EXISTS.fetchrow(connection, company_id=company_id) is not None
+    return await _EXISTS.one(database, company_id=company_id) is not None

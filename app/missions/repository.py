@@ -168,9 +168,7 @@ async def page(
         "active_to": filters.active_to,
         "updated_since": filters.updated_since,
     }
-    async with database.connection() as connection:
-        rows = await PAGE.fetch(connection, caller, given, after=after, limit=limit)
-    return mission_items(rows)
+    return mission_items(await PAGE.fetch(database, caller, given, after=after, limit=limit))
 
 
 def mission_items(rows: Sequence[Any]) -> list[dict[str, Any]]:

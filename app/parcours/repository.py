@@ -80,13 +80,12 @@ async def page(
     after: Sequence[object] | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    async with database.connection() as connection:
-        given = {
-            "structure_id": filters.structure_id,
-            "salarie_id": filters.salarie_id,
-            "status": filters.status,
-        }
-        return await PAGE.fetch(connection, caller, given, after=after, limit=limit)
+    given = {
+        "structure_id": filters.structure_id,
+        "salarie_id": filters.salarie_id,
+        "status": filters.status,
+    }
+    return await PAGE.fetch(database, caller, given, after=after, limit=limit)
 
 
 async def open_parcours(session: AsyncSession, salarie_id: uuid.UUID) -> Parcours | None:
@@ -219,13 +218,11 @@ async def read_contract(
     database: Database, caller: Caller, contract_id: uuid.UUID
 ) -> dict[str, Any] | None:
     """The contract as ContractRead's JSON, avenants included, in one round trip."""
-    async with database.connection() as connection:
-        row = await contract_query(caller.role).fetchrow(
-            connection, contract_id=contract_id, **caller.parameters()
-        )
-    if row is None:
+    contract = await contract_query(caller.role).one(
+        database, contract_id=contract_id, **caller.parameters()
+    )
+    if contract is None:
         return None
-    contract = dict(row)
     contract["amendments"] = [
         dict(zip(_AMENDMENT_NAMES, amendment, strict=True))
         for amendment in contract["amendments"] or []
@@ -263,10 +260,9 @@ async def contract_facts(
     database: Database, caller: Caller, contract_id: uuid.UUID
 ) -> tuple[ContractKind, dt.date, dt.date | None, Decimal] | None:
     """What the hour rules read of a contract the caller may see."""
-    async with database.connection() as connection:
-        row = await facts_query(caller.role).fetchrow(
-            connection, contract_id=contract_id, **caller.parameters()
-        )
+    row = await facts_query(caller.role).one(
+        database, contract_id=contract_id, **caller.parameters()
+    )
     if row is None:
         return None
     return ContractKind(row["kind"]), row["start_date"], row["end_date"], row["weekly_hours"]
@@ -277,12 +273,9 @@ async def put_hours(
 ) -> dict[str, Any]:
     """One value per contract and month, in one statement: the same call twice stores
     it once, and the monthly aggregates follow by trigger."""
-    async with database.connection() as connection:
-        row = await SET_HOURS_QUERY.fetchrow(
-            connection, contract_id=contract_id, month=month, hours=hours
-        )
+    row = await SET_HOURS_QUERY.one(database, contract_id=contract_id, month=month, hours=hours)
     assert row is not None
-    return dict(row)
+    return row
 
 
 async def amendments(

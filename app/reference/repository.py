@@ -113,8 +113,7 @@ async def departement_regions(session: AsyncSession) -> dict[str, str]:
 async def departement_regions_once(database: Database) -> dict[str, str]:
     """:func:`departement_regions`, read once per process."""
     if "departement_regions" not in database.memo:
-        async with database.connection() as connection:
-            rows = await CompiledQuery.of(DEPARTEMENT_REGIONS).fetch(connection)
+        rows = await CompiledQuery.of(DEPARTEMENT_REGIONS).all(database)
         database.memo["departement_regions"] = {row["code"]: row["region_code"] for row in rows}
     regions: dict[str, str] = database.memo["departement_regions"]
     return regions

@@ -111,11 +111,9 @@ async def read(
     database: Database, caller: Caller, structure_id: uuid.UUID
 ) -> dict[str, Any] | None:
     """The structure as one row, with its previous SIRETs, if the caller may see it."""
-    async with database.connection() as connection:
-        row = await read_query(caller.role).fetchrow(
-            connection, structure_id=structure_id, **caller.parameters()
-        )
-    return None if row is None else dict(row)
+    return await read_query(caller.role).one(
+        database, structure_id=structure_id, **caller.parameters()
+    )
 
 
 async def lock(session: AsyncSession, structure_id: uuid.UUID) -> Structure | None:
@@ -298,6 +296,5 @@ async def kinds_of(
     database: Database, structure_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, StructureKind]:
     """:func:`kinds` on a connection of the hot paths."""
-    async with database.connection() as connection:
-        rows = await KINDS_QUERY.fetch(connection, structure_ids=list(structure_ids))
+    rows = await KINDS_QUERY.all(database, structure_ids=list(structure_ids))
     return {uuid.UUID(str(row["id"])): StructureKind(row["kind"]) for row in rows}
