@@ -18,10 +18,11 @@ from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy import BindParameter, Uuid, bindparam
 
 from app.db import get_database
-from app.errors import Forbidden, Unauthorized
+from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.keys import repository
 from app.keys.models import ApiKey, Role, Scope
 from app.keys.secrets import digest
+from app.ratelimit import RateLimiter
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +157,15 @@ class KeyRequirement(HTTPBearer):
 
     async def __call__(self, request: Request) -> Caller:  # type: ignore[override]
         caller = await authenticate(request, bearer_secret(request))
+        limiter: RateLimiter = request.app.state.rate_limiter
+        verdict = limiter.take(caller.key_id, caller.role)
+        if verdict is not None:
+            request.state.rate_limit = verdict  # its headers go on the response
+            if not verdict.allowed:
+                raise TooManyRequests(
+                    f"this key may make {verdict.limit} requests a minute",
+                    retry_after_seconds=verdict.retry_after_seconds,
+                )
         if caller.role not in self.roles:
             raise Forbidden(f"a {caller.role.value} key may not do this")
         if self.scope is not None and self.scope not in caller.scopes:

@@ -21,14 +21,21 @@ from app.errors import install_error_handlers, problem_schemas
 from app.idempotency.middleware import IdempotencyMiddleware
 from app.indicators import router as indicators
 from app.keys import router as keys
+from app.keys.models import Role
 from app.logs import configure_logging
-from app.middleware import BodyGuardMiddleware, HttpMetrics, RequestContextMiddleware
+from app.middleware import (
+    BodyGuardMiddleware,
+    HttpMetrics,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from app.migrate import head_revision
 from app.missions import router as missions
 from app.networks import router as networks
 from app.pagination import CursorCodec
 from app.parcours import contracts_router as contracts
 from app.parcours import router as parcours
+from app.ratelimit import RateLimiter
 from app.reference import router as reference
 from app.routing import install_route_index, mount, operation_id
 from app.salaries import router as salaries
@@ -114,6 +121,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.schema_head = head_revision()
     app.state.key_cache = KeyCache(settings.key_cache_ttl_seconds, settings.key_cache_size)
+    app.state.rate_limiter = RateLimiter(
+        {Role(role): limit for role, limit in settings.rate_limit_per_minute.items()}
+    )
     app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value().encode())
     app.state.metrics_registry = CollectorRegistry()
 
@@ -151,9 +161,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
-            expose_headers=["X-Request-ID", "Retry-After"],
+            expose_headers=[
+                "X-Request-ID",
+                "Retry-After",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+                "ETag",
+                "Location",
+            ],
         )
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 

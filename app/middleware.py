@@ -98,10 +98,11 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (REQUEST_ID_HEADER, request_id.encode()),
-                ]
+                headers = [*message.get("headers", []), (REQUEST_ID_HEADER, request_id.encode())]
+                rate_limit = state.get("rate_limit")
+                if rate_limit is not None:
+                    headers += rate_limit.headers()
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -202,3 +203,48 @@ async def reject(scope: Scope, send: Send, problem: Problem) -> None:
 
 async def _no_body() -> Message:
     return {"type": "http.disconnect"}
+
+
+# the documentation pages run Swagger UI and ReDoc (inline start-up scripts, served from
+# /static-offline-docs): they get a policy that lets them run, everything else none
+_DOCUMENTATION_PATHS = ("/docs", "/redoc", "/static-offline-docs")
+_API_POLICY = b"default-src 'none'; frame-ancestors 'none'"
+_DOCUMENTATION_POLICY = (
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; frame-ancestors 'none'"
+)
+_ALWAYS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
+)
+
+
+class SecurityHeadersMiddleware:
+    """Security headers on every response, the problems of other middleware included;
+    ``Cache-Control: no-store`` on the API's answers (personal data stays out of
+    caches) unless a route chose its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        documentation = path.startswith(_DOCUMENTATION_PATHS)
+        policy = _DOCUMENTATION_POLICY if documentation else _API_POLICY
+        private = path.startswith("/v1/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [*_ALWAYS, (b"content-security-policy", policy)]
+                if private and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -17,6 +17,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.parcours.parameters import RuleParameters
 
+# requests per minute and per key, by role: bursts up to that many, then that pace
+RATE_LIMITS = {"admin": 1200, "structure": 600, "company": 600, "network": 600}
+
 
 class LogFormat(StrEnum):
     json = "json"
@@ -57,6 +60,8 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     key_cache_ttl_seconds: float = Field(default=30.0, ge=0, le=3600)
     key_cache_size: int = Field(default=10_000, ge=1)
+    # requests per minute and per key, by role (0: no limit); JSON, e.g. {"company": 300}
+    rate_limit_per_minute: dict[str, int] = Field(default_factory=lambda: dict(RATE_LIMITS))
     secret_key: SecretStr = Field(
         default_factory=lambda: SecretStr(secrets.token_urlsafe(32)),
         description="Signs pagination cursors; set it when several processes serve jalon.",
@@ -86,6 +91,16 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("rate_limit_per_minute", mode="after")
+    @classmethod
+    def complete_rate_limits(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = set(value) - set(RATE_LIMITS)
+        if unknown:
+            raise ValueError(f"no role {', '.join(sorted(unknown))}: use {', '.join(RATE_LIMITS)}")
+        if any(limit < 0 for limit in value.values()):
+            raise ValueError("a rate limit is 0 (none) or more requests per minute")
+        return {**RATE_LIMITS, **value}
 
     @field_validator("database_url", mode="after")
     @classmethod

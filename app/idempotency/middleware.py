@@ -110,7 +110,7 @@ class IdempotencyMiddleware:
         except BaseException:
             await repository.release(sessions, caller, key)
             raise
-        if status >= 500:
+        if status >= 500 or status == 429:  # not done: the same key may try again
             await repository.release(sessions, caller, key)
             return
         await repository.complete(
