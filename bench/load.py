@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -193,30 +194,9 @@ async def prepare(url: str, dsn: str) -> Fixture:
     finally:
         await connection.close()
     structure_id = contract["structure_id"]
-    structure_key = await issue_in(
-        url,
-        KeyCreate(
-            name="bench structure",
-            role=Role.structure,
-            scopes=["read", "write"],
-            structure_id=structure_id,
-        ),
-    )
-    company_key = await issue_in(
-        url,
-        KeyCreate(
-            name="bench company", role=Role.company, scopes=["read", "write"], company_id=company
-        ),
-    )
-    writer_key = await issue_in(
-        url,
-        KeyCreate(
-            name="bench writer",
-            role=Role.company,
-            scopes=["read", "write"],
-            company_id=writer["company_id"],
-        ),
-    )
+    structure_key = await _key(url, "bench structure", Role.structure, structure_id=structure_id)
+    company_key = await _key(url, "bench company", Role.company, company_id=company)
+    writer_key = await _key(url, "bench writer", Role.company, company_id=writer["company_id"])
     return Fixture(
         structure_id=str(structure_id),
         contract_id=str(contract["id"]),
@@ -230,6 +210,12 @@ async def prepare(url: str, dsn: str) -> Fixture:
         },
         writer_company_id=str(writer["company_id"]),
     )
+
+
+async def _key(url: str, name: str, role: Role, **bound_to: object) -> Any:
+    """A read-and-write key of ``role``, bound to its structure or company."""
+    values = KeyCreate(name=name, role=role, scopes=["read", "write"], **bound_to)
+    return await issue_in(url, values)
 
 
 def endpoints_of(fixture: Fixture) -> list[Endpoint]:

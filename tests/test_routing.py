@@ -33,15 +33,9 @@ def scanned(routes: list[BaseRoute], scope: dict[str, object]) -> BaseRoute | No
 
 
 def indexed(index: RouteIndex, scope: dict[str, object]) -> BaseRoute | None:
+    """The same scan, over the index's candidates for the request's key."""
     key = route_key(str(scope["path"]))
-    partial = None
-    for route in index.candidates.get(key, []) if key else []:
-        match, _ = route.matches(scope)
-        if match is Match.FULL:
-            return route
-        if match is Match.PARTIAL and partial is None:
-            partial = route
-    return partial
+    return scanned(index.candidates.get(key, []) if key else [], scope)
 
 
 def scope_of(method: str, path: str) -> dict[str, object]:
