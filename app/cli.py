@@ -48,6 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     create.add_argument("--company-id")
     create.add_argument("--network-id")
 
+    purge = commands.add_parser(
+        "purge",
+        help="pseudonymise the salariés whose parcours ended longer ago than JALON_RETENTION_DAYS",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count them, change nothing")
+
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--output", type=Path, default=DEFAULT_OPENAPI_PATH)
 
@@ -61,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return create_key_command(url, args)
         if args.command == "demo":
             load_demo(url)
+        if args.command == "purge":
+            return purge_command(url, settings, args)
         if args.command == "serve":
             return serve_command(url, settings, args)
     return 0
@@ -112,6 +120,24 @@ def create_key_command(url: str, args: argparse.Namespace) -> int:
     created = asyncio.run(issue_in(url, values))
     print(f"created {created.role.value} key {created.id}; its secret, shown once:")
     print(created.secret)
+    return 0
+
+
+def purge_command(url: str, settings: Settings, args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from app.salaries.privacy import purge_in
+
+    count = asyncio.run(
+        purge_in(
+            url,
+            today=dt.date.today(),
+            retention_days=settings.retention_days,
+            dry_run=args.dry_run,
+        )
+    )
+    verb = "would pseudonymise" if args.dry_run else "pseudonymised"
+    print(f"{verb} {count} salariés (retention: {settings.retention_days} days)")
     return 0
 
 

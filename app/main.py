@@ -14,6 +14,8 @@ from prometheus_client import CollectorRegistry
 
 from app import health
 from app.alerts import router as alerts
+from app.audit import router as audit
+from app.audit.middleware import AuditMiddleware
 from app.auth import KeyCache
 from app.companies import router as companies
 from app.db import Database, create_engine, create_pool, database_url
@@ -72,6 +74,7 @@ TAGS = [
     {"name": "alerts", "description": "Contracts, PASS IAE and derogations ending soon"},
     {"name": "reference", "description": "Territories, dated parameters and enumerations"},
     {"name": "keys", "description": "API keys and the caller's identity"},
+    {"name": "audit", "description": "Who wrote what, when: the append-only audit log"},
     {"name": "operations", "description": "Health, readiness and metrics"},
 ]
 
@@ -134,6 +137,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         [
             health.router,
             keys.router,
+            audit.router,
             structures.router,
             companies.router,
             networks.router,
@@ -149,6 +153,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     install_route_index(app)
 
+    app.add_middleware(AuditMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         BodyGuardMiddleware,

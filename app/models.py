@@ -1,5 +1,6 @@
 """Every mapped table, imported once so that Alembic and the app see the same metadata."""
 
+from app.audit.models import AuditEntry
 from app.companies.models import Company
 from app.db import Base
 from app.idempotency.models import IdempotencyRecord
@@ -30,6 +31,7 @@ __all__ = [
     "Annexe",
     "Antenne",
     "ApiKey",
+    "AuditEntry",
     "Base",
     "Company",
     "Contract",

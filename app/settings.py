@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         description="Keys the NIR hashes; required with JALON_DATABASE_URL, kept in the data "
         "folder for the embedded PostgreSQL",
     )
+    retention_days: int = Field(
+        default=1825,
+        ge=1,
+        description="Days after a salarié's last parcours ended before `jalon purge` "
+        "pseudonymises them",
+    )
     small_cell_threshold: int = Field(
         default=5,
         ge=1,

@@ -65,3 +65,13 @@ def test_openapi_command_writes_the_app_contract(tmp_path: Path) -> None:
     result = jalon("openapi", "--output", str(target), database_url="postgresql://unused/x")
     assert result.returncode == 0, result.stderr
     assert target.read_bytes() == openapi_document(create_app())
+
+
+def test_purge_command_reports_what_it_pseudonymised(scratch_url: str) -> None:
+    assert jalon("migrate", database_url=scratch_url).returncode == 0
+    dry = jalon("purge", "--dry-run", database_url=scratch_url)
+    assert dry.returncode == 0, dry.stderr
+    assert "would pseudonymise 0 salariés (retention: 1825 days)" in dry.stdout
+    done = jalon("purge", database_url=scratch_url)
+    assert done.returncode == 0, done.stderr
+    assert "pseudonymised 0 salariés" in done.stdout

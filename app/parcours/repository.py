@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
 from app.db import Database, RecordT, insert_record, save_changes
+from app.errors import Conflict
 from app.keys.models import Role
 from app.pagination import keyset
 from app.parcours.models import (
@@ -130,6 +131,8 @@ async def context(
         .where(Salarie.id == parcours.salarie_id)
     )
     kind, birth_date, pass_start, pass_end = facts.one()
+    if birth_date is None:
+        raise Conflict("the salarié was pseudonymised: their contracts can no longer change")
     contracts_statement = select(Contract).where(
         Contract.salarie_id == parcours.salarie_id, Contract.structure_id == parcours.structure_id
     )
@@ -380,3 +383,20 @@ async def rebuild_structure_month_hours(session: AsyncSession) -> None:
     """Recomputes the hour aggregates from scratch: after a load that bypassed the
     trigger (COPY with triggers off), or to check them."""
     await session.execute(REBUILD_STRUCTURE_MONTH_HOURS)
+
+
+PSEUDONYMISED_LABEL = "[pseudonymised]"
+
+
+async def forget_free_text(session: AsyncSession, salarie_ids: Sequence[uuid.UUID]) -> None:
+    """Clears what a person may have written about these salariés in their parcours:
+    action notes, derogation reasons, objective labels."""
+    theirs = select(Parcours.id).where(Parcours.salarie_id.in_(salarie_ids)).scalar_subquery()
+    for statement in (
+        update(Action).where(Action.parcours_id.in_(theirs)).values(note=None),
+        update(Derogation).where(Derogation.parcours_id.in_(theirs)).values(reason=None),
+        update(Objective)
+        .where(Objective.parcours_id.in_(theirs))
+        .values(label=PSEUDONYMISED_LABEL),
+    ):
+        await session.execute(statement.execution_options(synchronize_session=False))

@@ -40,6 +40,7 @@ from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, EligibilityCriterion, Pa
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.salaries import repository as salaries
+from app.salaries.privacy import refuse_if_pseudonymised
 from app.salaries.router import visible_salarie
 from app.structures import repository as structures
 
@@ -68,6 +69,7 @@ async def open_parcours(
     await visible_salarie(session, caller, body.salarie_id)
     salarie = await salaries.lock(session, body.salarie_id)
     assert salarie is not None
+    refuse_if_pseudonymised(salarie)
     structure = await structures.lock(session, salarie.structure_id)
     assert structure is not None
     criteria = [EligibilityCriterion(c) for c in salarie.criteria]

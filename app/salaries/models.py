@@ -24,13 +24,19 @@ class Salarie(Versioned, Base):
         ),
         Index("ix_salaries_structure_id_identity", "structure_id", "birth_date", "last_name"),
         Index("ix_salaries_updated_at_id", "updated_at", "id"),
+        CheckConstraint(
+            "pseudonymised_at IS NOT NULL"
+            " OR (first_name IS NOT NULL AND last_name IS NOT NULL AND birth_date IS NOT NULL)",
+            name="identity_kept_until_pseudonymised",
+        ),
     )
 
     id: Mapped[uuid_pk]
     structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"))
-    first_name: Mapped[str] = mapped_column(String(100))
-    last_name: Mapped[str] = mapped_column(String(100))
-    birth_date: Mapped[dt.date]
+    # None once pseudonymised (see app.salaries.privacy), with the other identifiers
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    birth_date: Mapped[dt.date | None]
     gender: Mapped[Gender] = mapped_column(text_enum(Gender, "gender"))
     commune_code: Mapped[str | None] = mapped_column(String(5))
     residence_qpv: Mapped[bool] = mapped_column(server_default="false")
@@ -38,6 +44,7 @@ class Salarie(Versioned, Base):
     criteria: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default="{}")
     nir_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
     france_travail_id: Mapped[str | None] = mapped_column(String(20))
+    pseudonymised_at: Mapped[dt.datetime | None]
 
 
 class PassIae(Versioned, Base):
@@ -49,7 +56,7 @@ class PassIae(Versioned, Base):
     salarie_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("salaries.id", ondelete="CASCADE"), unique=True
     )
-    number: Mapped[str] = mapped_column(String(20), unique=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
     start_date: Mapped[dt.date]
     end_date: Mapped[dt.date]
 

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy import ColumnElement, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, caller_id
 from app.db import insert_record, save_changes, substring_pattern
 from app.keys.models import Role
 from app.pagination import keyset
+from app.parcours.models import Parcours
 from app.salaries.models import PassAdjustment, PassIae, Salarie
 
 SORT_KEY = (Salarie.updated_at, Salarie.id)
@@ -151,3 +152,58 @@ async def first_of_structure(
     return (
         await session.scalars(statement.order_by(Salarie.created_at, Salarie.id).limit(count))
     ).all()
+
+
+async def pseudonymise(session: AsyncSession, salarie_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    """Removes the identity of these salariés (names, birth date, NIR hash, France
+    Travail id, commune, PASS IAE number); returns those not pseudonymised before."""
+    done = await session.scalars(
+        update(Salarie)
+        .where(Salarie.id.in_(salarie_ids), Salarie.pseudonymised_at.is_(None))
+        .values(
+            first_name=None,
+            last_name=None,
+            birth_date=None,
+            nir_hash=None,
+            france_travail_id=None,
+            commune_code=None,
+            pseudonymised_at=func.now(),
+            updated_at=func.now(),
+            version=Salarie.version + 1,
+        )
+        .returning(Salarie.id)
+        .execution_options(synchronize_session=False)
+    )
+    ids = list(done.all())
+    if ids:
+        await session.execute(
+            update(PassIae)
+            .where(PassIae.salarie_id.in_(ids))
+            .values(number=None, updated_at=func.now(), version=PassIae.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+    return ids
+
+
+async def past_retention(
+    session: AsyncSession, ended_before: dt.date, registered_before: dt.datetime
+) -> list[uuid.UUID]:
+    """Salariés still identified whose every parcours ended before ``ended_before``,
+    and those registered before ``registered_before`` who never began one."""
+    parcours = select(Parcours.salarie_id).where(Parcours.salarie_id == Salarie.id)
+    open_or_recent = parcours.where(
+        or_(Parcours.exit_date.is_(None), Parcours.exit_date >= ended_before)
+    )
+    statement = select(Salarie.id).where(
+        Salarie.pseudonymised_at.is_(None),
+        ~open_or_recent.exists(),
+        or_(parcours.exists(), Salarie.created_at < registered_before),
+    )
+    return list((await session.scalars(statement.order_by(Salarie.id))).all())
+
+
+async def has_open_parcours(session: AsyncSession, salarie_id: uuid.UUID) -> bool:
+    statement = select(Parcours.id).where(
+        Parcours.salarie_id == salarie_id, Parcours.exit_date.is_(None)
+    )
+    return await session.scalar(statement.limit(1)) is not None

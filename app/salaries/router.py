@@ -23,6 +23,7 @@ from app.routing import api_router
 from app.salaries import repository
 from app.salaries.models import PassAdjustment, PassIae, Salarie
 from app.salaries.nir import nir_hash
+from app.salaries.privacy import pseudonymise, refuse_if_pseudonymised
 from app.salaries.repository import SalarieFilters
 from app.salaries.schemas import (
     AdjustmentCreate,
@@ -118,15 +119,20 @@ async def update_salarie(
     await visible_salarie(session, caller, salarie_id)
     salarie = await repository.lock(session, salarie_id)
     assert salarie is not None
+    refuse_if_pseudonymised(salarie)
     check_if_match(if_match, salarie.version)
     changes = body.model_dump(exclude_unset=True, exclude={"nir"})
     if "nir" in body.model_fields_set:
         changes["nir_hash"] = nir_hash(_nir_key(request), body.nir) if body.nir else None
-    merged = {
-        field: changes.get(field, getattr(salarie, field))
-        for field in ("nir_hash", "first_name", "last_name", "birth_date")
-    }
-    await _refuse_duplicate(session, salarie.structure_id, *merged.values(), other_than=salarie.id)
+    await _refuse_duplicate(
+        session,
+        salarie.structure_id,
+        changes.get("nir_hash", salarie.nir_hash),
+        changes.get("first_name", salarie.first_name),
+        changes.get("last_name", salarie.last_name),
+        changes.get("birth_date", salarie.birth_date),
+        other_than=salarie.id,
+    )
     salarie = await repository.update_salarie(session, salarie, changes)
     response.headers["ETag"] = etag(salarie.version)
     return _read(salarie)
@@ -158,7 +164,7 @@ async def set_pass_iae(
     request: Request,
 ) -> PassIaeRead:
     await visible_salarie(session, caller, salarie_id)
-    await repository.lock(session, salarie_id)
+    await _lock_identified(session, salarie_id)
     current = await repository.pass_of(session, salarie_id)
     kept = await repository.adjustments(session, current.id) if current else []
     end = pass_iae_end(
@@ -187,7 +193,7 @@ async def add_pass_adjustment(
     request: Request,
 ) -> PassIaeRead:
     await visible_salarie(session, caller, salarie_id)
-    await repository.lock(session, salarie_id)
+    await _lock_identified(session, salarie_id)
     pass_iae = await repository.pass_of(session, salarie_id)
     if pass_iae is None:
         raise NotFound("this salarié has no PASS IAE")
@@ -203,6 +209,28 @@ async def add_pass_adjustment(
         session, PassAdjustment(pass_id=pass_iae.id, **body.model_dump()), pass_iae, end
     )
     return await _pass_read(session, pass_iae)
+
+
+@router.delete(
+    "/{salarie_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Pseudonymise a salarié",
+    description="On the person's request: names, birth date, NIR hash, France Travail id, "
+    "commune, PASS IAE number and the free text of their parcours are removed for good; "
+    "parcours, contracts and hours stay, so indicators do not change. The record then "
+    "reads with those fields null and `pseudonymised_at` set, and refuses changes. A "
+    "parcours under way is a 409: record its exit first. Repeating it is a 204.",
+    responses=problem_responses(409),
+)
+async def pseudonymise_salarie(
+    salarie_id: uuid.UUID, session: SessionDep, caller: PersonalWriter
+) -> Response:
+    await visible_salarie(session, caller, salarie_id)
+    await repository.lock(session, salarie_id)
+    if await repository.has_open_parcours(session, salarie_id):
+        raise Conflict("the salarié's parcours is under way: record its exit first")
+    await pseudonymise(session, [salarie_id])
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 async def visible_salarie(session: SessionDep, caller: Caller, salarie_id: uuid.UUID) -> Salarie:
@@ -236,12 +264,14 @@ async def _refuse_duplicate(
     session: SessionDep,
     structure_id: uuid.UUID,
     hashed: bytes | None,
-    first_name: str,
-    last_name: str,
-    birth_date: dt.date,
+    first_name: str | None,
+    last_name: str | None,
+    birth_date: dt.date | None,
     *,
     other_than: uuid.UUID | None = None,
 ) -> None:
+    if first_name is None or last_name is None or birth_date is None:
+        return  # no identity left to compare: pseudonymised
     existing = await repository.duplicate_of(
         session,
         structure_id,
@@ -256,6 +286,14 @@ async def _refuse_duplicate(
             f"this salarié is already registered in the structure as {existing.id}",
             extra={"existing_salarie_id": str(existing.id)},
         )
+
+
+async def _lock_identified(session: SessionDep, salarie_id: uuid.UUID) -> Salarie:
+    """The salarié, locked for a write, which a pseudonymised one refuses."""
+    salarie = await repository.lock(session, salarie_id)
+    assert salarie is not None
+    refuse_if_pseudonymised(salarie)
+    return salarie
 
 
 def _nir_key(request: Request) -> bytes:

@@ -111,6 +111,7 @@ class SalarieRead(BaseModel):
                     "id": "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d",
                     "structure_id": "5b0c8a1e-9f2d-4e7a-8c3b-1d2e3f4a5b6c",
                     "has_nir": True,
+                    "pseudonymised_at": None,
                     "created_at": "2026-11-26T09:30:00Z",
                     "updated_at": "2026-11-26T09:30:00Z",
                 }
@@ -120,9 +121,9 @@ class SalarieRead(BaseModel):
 
     id: uuid.UUID
     structure_id: uuid.UUID
-    first_name: str
-    last_name: str
-    birth_date: dt.date
+    first_name: str | None = Field(description="null once pseudonymised")
+    last_name: str | None = Field(description="null once pseudonymised")
+    birth_date: dt.date | None = Field(description="null once pseudonymised")
     gender: Gender
     commune_code: str | None
     residence_qpv: bool
@@ -130,6 +131,9 @@ class SalarieRead(BaseModel):
     criteria: list[EligibilityCriterion]
     has_nir: bool
     france_travail_id: str | None
+    pseudonymised_at: dt.datetime | None = Field(
+        description="When the identity was removed (DELETE, or `jalon purge`)"
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -198,7 +202,7 @@ class PassIaeRead(BaseModel):
         },
     )
 
-    number: str
+    number: str | None = Field(description="null once the salarié is pseudonymised")
     start_date: dt.date
     end_date: dt.date = Field(description="start + 730 - 1 days, moved by the adjustments")
     adjustments: list[AdjustmentRead]

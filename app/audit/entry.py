@@ -1,0 +1,66 @@
+"""What an audit entry says about a write: pure functions of the request and its answer."""
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+import orjson
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# operations that take a POST but write nothing
+READ_ONLY_OPERATIONS = frozenset({"validate_contract"})
+_FIELD_NAME = re.compile(r"^[A-Za-z0-9_]{1,80}$")
+_MAX_FIELDS = 100
+
+
+@dataclass(frozen=True)
+class AuditFacts:
+    action: str
+    method: str
+    resource: str
+    resource_id: str | None
+    status: int
+    fields: list[str]
+
+
+def is_write(method: str, path: str, operation: str | None, query: bytes) -> bool:
+    if method not in WRITE_METHODS or not path.startswith("/v1/") or operation is None:
+        return False
+    if operation in READ_ONLY_OPERATIONS:
+        return False
+    dry_run = parse_qs(query.decode("latin-1")).get("dry_run", ["false"])[-1]
+    return dry_run.lower() not in {"true", "1"}
+
+
+def resource_of(path: str) -> str:
+    """``/v1/contracts/…`` -> ``contracts``."""
+    return path.split("/")[2]
+
+
+def resource_id_of(path_params: Mapping[str, object], location: str | None) -> str | None:
+    """The record written: the route's first path parameter, or the one just created."""
+    for value in path_params.values():
+        return str(value)
+    if location:
+        return location.rstrip("/").rsplit("/", 1)[-1]
+    return None
+
+
+def field_names(body: bytes) -> list[str]:
+    """The names of the fields a JSON (or NDJSON) body sent, sorted: for a list, those of
+    its items. Never a value; names that are not plain identifiers are left out."""
+    documents: Iterable[object]
+    try:
+        documents = [orjson.loads(body)]
+    except orjson.JSONDecodeError:
+        try:
+            documents = [orjson.loads(line) for line in body.splitlines() if line.strip()]
+        except orjson.JSONDecodeError:
+            return []
+    names: set[str] = set()
+    for document in documents:
+        for item in document if isinstance(document, list) else [document]:
+            if isinstance(item, dict):
+                names.update(name for name in item if _FIELD_NAME.match(name))
+    return sorted(names)[:_MAX_FIELDS]

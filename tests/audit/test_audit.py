@@ -1,0 +1,175 @@
+"""The audit log: one entry per successful write, field names only, append-only."""
+
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.entry import field_names, is_write, resource_id_of
+from app.keys.models import Role, Scope
+from tests.support.keys import KeyMaker, bearer
+from tests.support.records import create_structure, mission_body, salarie_body
+
+
+@pytest.fixture
+async def structure(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> dict[str, Any]:
+    return await create_structure(client, admin_headers)
+
+
+@pytest.fixture
+async def own(make_key: KeyMaker, structure: dict[str, Any]) -> dict[str, str]:
+    return bearer(
+        await make_key(Role.structure, (Scope.read, Scope.write), structure_id=structure["id"])
+    )
+
+
+async def entries(
+    client: httpx.AsyncClient, admin: dict[str, str], **filters: str
+) -> list[dict[str, Any]]:
+    response = await client.get("/v1/audit", headers=admin, params=filters)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def test_a_write_is_recorded_with_field_names_never_values(
+    client: httpx.AsyncClient, own: dict[str, str], admin_headers: dict[str, str]
+) -> None:
+    me = (await client.get("/v1/keys/me", headers=own)).json()
+    created = await client.post(
+        "/v1/salaries", headers=own | {"X-Request-ID": "audit-create-1"}, json=salarie_body()
+    )
+    assert created.status_code == 201
+    salarie_id = created.json()["id"]
+    patched = await client.patch(
+        f"/v1/salaries/{salarie_id}",
+        headers=own,
+        json={"last_name": "Kerouac-Secret", "criteria": ["rsa", "rqth"]},
+    )
+    assert patched.status_code == 200
+
+    [creation, update] = await entries(client, admin_headers, resource_id=salarie_id)
+
+    assert creation["action"] == "create_salarie"
+    assert creation["method"] == "POST"
+    assert creation["resource"] == "salaries"
+    assert creation["status"] == 201
+    assert creation["key_id"] == me["id"]
+    assert creation["request_id"] == "audit-create-1"
+    assert creation["fields"] == sorted(salarie_body())
+    assert update["action"] == "update_salarie"
+    assert update["fields"] == ["criteria", "last_name"]
+    raw = orjson.dumps([creation, update]).decode()
+    assert "Kerouac" not in raw
+    assert "Le Goff" not in raw
+    assert "1991-04-12" not in raw
+
+
+async def test_refused_and_read_only_requests_leave_no_entry(
+    client: httpx.AsyncClient,
+    own: dict[str, str],
+    admin_headers: dict[str, str],
+    structure: dict[str, Any],
+) -> None:
+    refused = await client.post("/v1/salaries", headers=own, json={"first_name": ""})
+    assert refused.status_code == 422
+    await client.get("/v1/salaries", headers=own)
+    checked = await client.post(
+        "/v1/missions/bulk?dry_run=true",
+        headers=admin_headers,
+        json={"items": [mission_body(structure["id"])]},
+    )
+    assert checked.status_code in (200, 422), checked.text
+    me = (await client.get("/v1/keys/me", headers=own)).json()
+    assert await entries(client, admin_headers, key_id=me["id"]) == []
+    assert await entries(client, admin_headers, action="bulk_missions") == []
+
+
+async def test_an_idempotent_replay_is_not_a_second_write(
+    client: httpx.AsyncClient, own: dict[str, str], admin_headers: dict[str, str]
+) -> None:
+    headers = own | {"Idempotency-Key": "audit-replay"}
+    body = salarie_body()
+    first = await client.post("/v1/salaries", headers=headers, json=body)
+    replay = await client.post("/v1/salaries", headers=headers, json=body)
+    assert replay.headers.get("idempotent-replayed") == "true"
+    assert len(await entries(client, admin_headers, resource_id=first.json()["id"])) == 1
+
+
+async def test_filters_and_pages(
+    client: httpx.AsyncClient, own: dict[str, str], admin_headers: dict[str, str]
+) -> None:
+    me = (await client.get("/v1/keys/me", headers=own)).json()
+    for _ in range(3):
+        assert (await client.post("/v1/salaries", headers=own, json=salarie_body())).is_success
+    mine = await entries(client, admin_headers, key_id=me["id"], action="create_salarie")
+    assert len(mine) == 3
+    since = await entries(client, admin_headers, key_id=me["id"], since=mine[1]["at"])
+    assert [e["id"] for e in since] == [e["id"] for e in mine if e["at"] >= mine[1]["at"]]
+    assert await entries(client, admin_headers, key_id=me["id"], until=mine[0]["at"]) == []
+
+    seen, cursor = [], None
+    while True:
+        params = {"key_id": me["id"], "limit": "1"} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get("/v1/audit", headers=admin_headers, params=params)).json()
+        seen += [e["id"] for e in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [e["id"] for e in mine]
+
+
+async def test_only_admin_reads_the_log(
+    client: httpx.AsyncClient, own: dict[str, str], make_key: KeyMaker
+) -> None:
+    assert (await client.get("/v1/audit", headers=own)).status_code == 403
+    reader = bearer(await make_key(Role.admin, (Scope.read,)))
+    assert (await client.get("/v1/audit", headers=reader)).status_code == 200
+    assert (await client.get("/v1/audit")).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_log SET action = 'forged'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+    ],
+)
+async def test_the_log_is_append_only(
+    client: httpx.AsyncClient, own: dict[str, str], session: AsyncSession, statement: str
+) -> None:
+    assert (await client.post("/v1/salaries", headers=own, json=salarie_body())).is_success
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with session.begin_nested():
+            await session.execute(text(statement))
+
+
+def test_what_counts_as_a_write() -> None:
+    assert is_write("PATCH", "/v1/salaries/x", "update_salarie", b"")
+    assert not is_write("GET", "/v1/salaries", "list_salaries", b"")
+    assert not is_write("POST", "/v1/contracts/validate", "validate_contract", b"")
+    assert not is_write("POST", "/v1/missions/bulk", "bulk_missions", b"dry_run=true")
+    assert is_write("POST", "/v1/missions/bulk", "bulk_missions", b"dry_run=false&mode=atomic")
+    assert not is_write("POST", "/v1/nowhere", None, b"")
+    assert not is_write("POST", "/metrics", "metrics", b"")
+
+
+def test_field_names_are_names_only() -> None:
+    assert field_names(b'{"b": 1, "a": {"nested": 2}}') == ["a", "b"]
+    assert field_names(b'{"items": [{"x": 1}]}') == ["items"]
+    assert field_names(b'[{"x": 1}, {"y": 2}]') == ["x", "y"]
+    assert field_names(b'{"x": 1}\n{"z": 2}\n') == ["x", "z"]
+    assert field_names('{"Maëlle Le Goff": 1, "ok_name": 2}'.encode()) == ["ok_name"]
+    assert field_names(b"not json") == []
+    assert field_names(b"") == []
+
+
+def test_the_record_is_the_path_parameter_or_the_created_one() -> None:
+    assert resource_id_of({"salarie_id": "s1", "month": "2025-01"}, None) == "s1"
+    assert resource_id_of({}, "/v1/missions/m1") == "m1"
+    assert resource_id_of({}, None) is None
