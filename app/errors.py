@@ -269,6 +269,17 @@ DatabaseError: TypeAlias = (
 )
 
 
+# what PostgreSQL refuses in a value a client sent (class 22): a 422, not a 500. Other
+# data errors (a division by zero, say) stay bugs of ours.
+_UNSTORABLE = (
+    asyncpg.CharacterNotInRepertoireError,  # NUL in text
+    asyncpg.UntranslatableCharacterError,
+    asyncpg.NumericValueOutOfRangeError,
+    asyncpg.DatetimeFieldOverflowError,
+    asyncpg.StringDataRightTruncationError,
+)
+
+
 def from_database_error(error: DatabaseError, retry_after: int) -> Problem | None:
     """Translate what PostgreSQL says into a problem; None when it is a bug of ours.
     The error comes through SQLAlchemy (ORM sessions) or straight from asyncpg (the
@@ -282,6 +293,11 @@ def from_database_error(error: DatabaseError, retry_after: int) -> Problem | Non
         original, asyncpg.IntegrityConstraintViolationError
     ):
         return Conflict(_integrity_detail(original))
+    if isinstance(original, _UNSTORABLE):
+        return ValidationFailed(
+            "a value cannot be stored: text with a NUL character, or a number or date "
+            "beyond what the field holds"
+        )
     if isinstance(original, asyncpg.QueryCanceledError):
         return ServiceUnavailable("the query took too long", retry_after_seconds=retry_after)
     if isinstance(error, DBAPIError) and (

@@ -3,7 +3,13 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from app.db import Database
 from app.main import create_app
@@ -72,3 +78,26 @@ def make_key(session: AsyncSession) -> KeyMaker:
 @pytest.fixture
 async def admin_headers(make_key: KeyMaker) -> dict[str, str]:
     return bearer(await make_key())
+
+
+@pytest.fixture
+async def live_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The app as it runs in production: its own pools, each request its own
+    transaction, committed. For tests of what failures leave behind."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def live_client(live_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=live_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://jalon.test") as client:
+        yield client
+
+
+@pytest.fixture
+async def make_live_key(engine: AsyncEngine) -> AsyncIterator[KeyMaker]:
+    """Keys committed for real, for :func:`live_app`."""
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        yield KeyMaker(session)

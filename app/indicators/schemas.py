@@ -7,8 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.indicators.catalogue import Dimension, Family
 from app.indicators.models import ScopeKind
+from app.reference.schemas import MONTH_PATTERN, Day
 
-YearMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-01"])]
+YearMonth = Annotated[str, Field(pattern=MONTH_PATTERN, examples=["2025-01"])]
 
 
 class IndicatorRead(BaseModel):
@@ -80,8 +81,8 @@ class IndicatorValues(BaseModel):
 
     indicator: str
     unit: str
-    period_start: dt.date
-    period_end: dt.date
+    period_start: Day
+    period_end: Day
     group_by: list[Dimension]
     rows: list[ValueRow]
     suppressed_rows: int = Field(description="Groups hidden by small-cell suppression")
@@ -162,8 +163,8 @@ class IndicatorObjectiveRead(BaseModel):
     structure_id: uuid.UUID | None
     company_id: uuid.UUID | None
     network_id: uuid.UUID | None
-    period_start: dt.date
-    period_end: dt.date
+    period_start: Day
+    period_end: Day
     target_value: Decimal
     created_at: dt.datetime
 
@@ -205,6 +206,6 @@ class Dashboard(BaseModel):
         }
     )
 
-    period_start: dt.date
-    period_end: dt.date
+    period_start: Day
+    period_end: Day
     lines: list[DashboardLine]

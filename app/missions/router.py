@@ -46,7 +46,7 @@ from app.pagination import Page, PageDep, page_of
 from app.parcours.parameters import RuleParameters
 from app.parcours.service import refuse_blocking, rule_parameters
 from app.reference.enums import ActivitySector, MissionStatus
-from app.reference.schemas import RegionCode
+from app.reference.schemas import Day, MonthInPath, RegionCode
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.salaries import repository as salaries
@@ -68,7 +68,6 @@ StatusWriter = Annotated[
     Caller, Depends(require(Role.admin, Role.company, Role.structure, scope=Scope.write))
 ]
 Rules = Annotated[RuleParameters, Depends(rule_parameters)]
-Month = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-04"])]
 CompanyParam = Annotated[uuid.UUID | None, Query(description="Admin keys: the company")]
 
 # who may move a mission to which status (admin: any the status machine allows)
@@ -210,8 +209,8 @@ async def list_missions(
     company: Annotated[uuid.UUID | None, Query()] = None,
     structure: Annotated[uuid.UUID | None, Query()] = None,
     status: Annotated[MissionStatus | None, Query()] = None,
-    active_from: Annotated[dt.date | None, Query(description="Running on or after")] = None,
-    active_to: Annotated[dt.date | None, Query(description="Running on or before")] = None,
+    active_from: Annotated[Day | None, Query(description="Running on or after")] = None,
+    active_to: Annotated[Day | None, Query(description="Running on or before")] = None,
     sector: Annotated[ActivitySector | None, Query()] = None,
     region: Annotated[RegionCode | None, Query()] = None,
     updated_since: Annotated[dt.datetime | None, Query()] = None,
@@ -319,7 +318,7 @@ async def assign_salarie(
 async def set_mission_hours(
     mission_id: uuid.UUID,
     salarie_id: uuid.UUID,
-    month: Month,
+    month: MonthInPath,
     body: MissionHoursSet,
     session: SessionDep,
     caller: StructureWriter,

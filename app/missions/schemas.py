@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.errors import ProblemDocument, RuleViolation
 from app.reference.enums import ActivitySector, MissionKind, MissionStatus
-from app.reference.schemas import CommuneCode
+from app.reference.schemas import CommuneCode, Day
 
 ExternalRef = Annotated[
     str,
@@ -52,8 +52,8 @@ class MissionInput(BaseModel):
     kind: MissionKind
     sector: ActivitySector
     commune_code: CommuneCode = Field(description="Where the work is done (INSEE code)")
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
     planned_hours: Hours
     amount_ht: Money = Field(description="Amount excluding tax, euros, exact")
     social_clause: SocialClause | None = Field(
@@ -87,8 +87,8 @@ class MissionUpdate(BaseModel):
     title: Annotated[str | None, Field(min_length=1, max_length=300)] = None
     planned_hours: Hours | None = None
     amount_ht: Money | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
 
 
 class StatusChange(BaseModel):
@@ -128,8 +128,8 @@ class MissionRead(BaseModel):
     commune_code: str
     departement_code: str
     region_code: str
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
     planned_hours: Decimal
     amount_ht: Decimal
     social_clause: SocialClause | None

@@ -2,7 +2,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Path, Response
+from fastapi import Depends, Response
 
 from app.auth import Caller, PersonalReader, PersonalWriter
 from app.db import DatabaseDep, SessionDep
@@ -23,6 +23,7 @@ from app.parcours.schemas import (
 )
 from app.parcours.service import refuse_blocking, rule_parameters
 from app.reference.enums import Severity
+from app.reference.schemas import MonthInPath
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.salaries import repository as salaries
@@ -34,7 +35,6 @@ router = api_router(
 )
 WRITE_PROBLEMS = problem_responses(400, 409, 413, 415)
 Rules = Annotated[RuleParameters, Depends(rule_parameters)]
-Month = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2025-03"])]
 
 
 @router.post(
@@ -145,7 +145,7 @@ async def list_hours(
 )
 async def set_hours(
     contract_id: uuid.UUID,
-    month: Month,
+    month: MonthInPath,
     body: HoursSet,
     database: DatabaseDep,
     caller: PersonalWriter,

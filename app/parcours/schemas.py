@@ -15,6 +15,7 @@ from app.reference.enums import (
     Frein,
     ParcoursStatus,
 )
+from app.reference.schemas import Day
 
 WeeklyHours = Annotated[
     Decimal, Field(gt=0, le=48, max_digits=5, decimal_places=2, examples=["26"])
@@ -36,7 +37,7 @@ class ParcoursCreate(BaseModel):
     )
 
     salarie_id: uuid.UUID
-    entry_date: dt.date
+    entry_date: Day
 
 
 class ExitCreate(BaseModel):
@@ -45,7 +46,7 @@ class ExitCreate(BaseModel):
         json_schema_extra={"examples": [{"exit_date": "2026-06-30", "motif": "cdi"}]},
     )
 
-    exit_date: dt.date
+    exit_date: Day
     motif: ExitMotif
 
 
@@ -71,9 +72,9 @@ class ParcoursRead(BaseModel):
     id: uuid.UUID
     salarie_id: uuid.UUID
     structure_id: uuid.UUID
-    entry_date: dt.date
+    entry_date: Day
     status: ParcoursStatus
-    exit_date: dt.date | None
+    exit_date: Day | None
     exit_motif: ExitMotif | None
     exit_category: ExitCategory | None = Field(description="Derived by jalon from the motif")
     created_at: dt.datetime
@@ -92,8 +93,8 @@ class ContractCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_CONTRACT]})
 
     kind: ContractKind
-    start_date: dt.date
-    end_date: dt.date | None = Field(None, description="None only for a CDI inclusion")
+    start_date: Day
+    end_date: Day | None = Field(None, description="None only for a CDI inclusion")
     weekly_hours: WeeklyHours
 
 
@@ -114,8 +115,8 @@ class AmendmentCreate(BaseModel):
         json_schema_extra={"examples": [{"signed_on": "2025-06-20", "end_date": "2026-01-05"}]},
     )
 
-    signed_on: dt.date
-    end_date: dt.date | None = Field(None, description="The new end (a renewal)")
+    signed_on: Day
+    end_date: Day | None = Field(None, description="The new end (a renewal)")
     weekly_hours: WeeklyHours | None = None
 
 
@@ -123,9 +124,9 @@ class AmendmentRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    signed_on: dt.date
-    previous_end_date: dt.date | None
-    new_end_date: dt.date | None
+    signed_on: Day
+    previous_end_date: Day | None
+    new_end_date: Day | None
     previous_weekly_hours: Decimal
     new_weekly_hours: Decimal
 
@@ -154,8 +155,8 @@ class ContractRead(BaseModel):
     salarie_id: uuid.UUID
     structure_id: uuid.UUID
     kind: ContractKind
-    start_date: dt.date
-    end_date: dt.date | None
+    start_date: Day
+    end_date: Day | None
     weekly_hours: Decimal
     warnings: list[RuleViolation] = Field(description="Rules bent but not broken, kept")
     amendments: list[AmendmentRead] = Field(description="Avenants, oldest first")
@@ -208,8 +209,8 @@ class DerogationCreate(BaseModel):
 
     kind: DerogationKind
     reason: Annotated[str | None, Field(max_length=500)] = None
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
 
 
 class DerogationRead(DerogationCreate):
@@ -261,7 +262,7 @@ class ActionCreate(BaseModel):
     )
 
     kind: ActionKind
-    done_on: dt.date
+    done_on: Day
     duration_minutes: Annotated[int, Field(gt=0, le=24 * 60)]
     note: Annotated[str | None, Field(max_length=2000)] = None
 
@@ -281,8 +282,8 @@ class FreinCreate(BaseModel):
     )
 
     kind: Frein
-    identified_on: dt.date
-    lifted_on: dt.date | None = None
+    identified_on: Day
+    lifted_on: Day | None = None
 
 
 class FreinUpdate(BaseModel):
@@ -290,7 +291,7 @@ class FreinUpdate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"lifted_on": "2025-05-02"}]}
     )
 
-    lifted_on: dt.date | None
+    lifted_on: Day | None
 
 
 class FreinRead(FreinCreate):
@@ -308,8 +309,8 @@ class ObjectiveCreate(BaseModel):
     )
 
     label: Annotated[str, Field(min_length=1, max_length=300)]
-    target_date: dt.date
-    reached_on: dt.date | None = None
+    target_date: Day
+    reached_on: Day | None = None
 
 
 class ObjectiveUpdate(BaseModel):
@@ -317,7 +318,7 @@ class ObjectiveUpdate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"reached_on": "2025-09-12"}]}
     )
 
-    reached_on: dt.date | None
+    reached_on: Day | None
 
 
 class ObjectiveRead(ObjectiveCreate):

@@ -12,6 +12,8 @@ def _compact(value: object) -> object:
 
 
 def validate_siret(value: str) -> str:
+    if not value.isascii():  # stdnum would take fullwidth or other scripts' digits
+        raise ValueError("a SIRET has digits 0-9 only")
     try:
         return str(stdnum_siret.validate(value))
     except InvalidLength:

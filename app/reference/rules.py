@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-_COMMUNE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+_COMMUNE_CODE = re.compile(r"^([0-9]{5}|2[AB][0-9]{3})$")
 
 
 @dataclass(frozen=True)

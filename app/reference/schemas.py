@@ -2,7 +2,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Path
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.reference.enums import (
     CONTRACT_KINDS_BY_STRUCTURE,
@@ -20,9 +21,29 @@ from app.reference.enums import (
     StructureKind,
 )
 
-RegionCode = Annotated[str, Field(pattern=r"^\d{2}$", examples=["53"])]
-DepartementCode = Annotated[str, Field(pattern=r"^(\d{2}|2[AB]|97\d)$", examples=["29"])]
-CommuneCode = Annotated[str, Field(pattern=r"^(\d{5}|2[AB]\d{3})$", examples=["29019"])]
+# ASCII digits only: \d would also match fullwidth, Arabic-Indic or Devanagari digits
+RegionCode = Annotated[str, Field(pattern=r"^[0-9]{2}$", examples=["53"])]
+DepartementCode = Annotated[str, Field(pattern=r"^([0-9]{2}|2[AB]|97[0-9])$", examples=["29"])]
+CommuneCode = Annotated[str, Field(pattern=r"^([0-9]{5}|2[AB][0-9]{3})$", examples=["29019"])]
+MONTH_PATTERN = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$"
+MonthInPath = Annotated[
+    str, Path(pattern=MONTH_PATTERN, description="YYYY-MM", examples=["2025-03"])
+]
+
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def _within_supported_days(day: dt.date) -> dt.date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"a date from {FIRST_DAY} to {LAST_DAY}")
+    return day
+
+
+Day = Annotated[
+    dt.date,
+    AfterValidator(_within_supported_days),
+    Field(description="A date from 1900-01-01 to 2199-12-31"),
+]
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2, examples=["23921.00"])]
 
 

@@ -15,6 +15,8 @@ KEY_FILE = "nir-hash.key"
 
 
 def validate_nir(value: str) -> str:
+    if not value.isascii():  # look-alike digits would hash apart from the real ones
+        raise ValueError("a NIR has ASCII digits (and 2A/2B) only")
     try:
         return str(stdnum_nir.validate(value))
     except StdnumError:

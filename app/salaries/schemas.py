@@ -10,7 +10,7 @@ from app.reference.enums import (
     PassAdjustmentKind,
     PassAdjustmentReason,
 )
-from app.reference.schemas import CommuneCode
+from app.reference.schemas import CommuneCode, Day
 from app.salaries.nir import validate_nir
 
 PersonName = Annotated[str, Field(min_length=1, max_length=100)]
@@ -52,7 +52,7 @@ class SalarieCreate(BaseModel):
     )
     first_name: PersonName
     last_name: PersonName
-    birth_date: dt.date
+    birth_date: Day
     gender: Gender
     commune_code: CommuneCode | None = None
     residence_qpv: bool = False
@@ -63,7 +63,7 @@ class SalarieCreate(BaseModel):
 
     @field_validator("birth_date")
     @classmethod
-    def plausible(cls, birth_date: dt.date) -> dt.date:
+    def plausible(cls, birth_date: Day) -> dt.date:
         if not dt.date(1900, 1, 1) <= birth_date <= dt.date.today():
             raise ValueError("the birth date is in the past, after 1900")
         return birth_date
@@ -76,7 +76,7 @@ class SalarieUpdate(BaseModel):
 
     first_name: PersonName | None = None
     last_name: PersonName | None = None
-    birth_date: dt.date | None = None
+    birth_date: Day | None = None
     gender: Gender | None = None
     commune_code: CommuneCode | None = None
     residence_qpv: bool | None = None
@@ -123,7 +123,7 @@ class SalarieRead(BaseModel):
     structure_id: uuid.UUID
     first_name: str | None = Field(description="null once pseudonymised")
     last_name: str | None = Field(description="null once pseudonymised")
-    birth_date: dt.date | None = Field(description="null once pseudonymised")
+    birth_date: Day | None = Field(description="null once pseudonymised")
     gender: Gender
     commune_code: str | None
     residence_qpv: bool
@@ -145,7 +145,7 @@ class PassIaeSet(BaseModel):
     )
 
     number: Annotated[str, Field(pattern=r"^[0-9A-Z]{12}$", description="12 characters")]
-    start_date: dt.date
+    start_date: Day
 
 
 class AdjustmentCreate(BaseModel):
@@ -165,8 +165,8 @@ class AdjustmentCreate(BaseModel):
 
     kind: PassAdjustmentKind
     reason: PassAdjustmentReason
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
 
 
 class AdjustmentRead(BaseModel):
@@ -175,8 +175,8 @@ class AdjustmentRead(BaseModel):
     id: uuid.UUID
     kind: PassAdjustmentKind
     reason: PassAdjustmentReason
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
 
 
 class PassIaeRead(BaseModel):
@@ -203,6 +203,6 @@ class PassIaeRead(BaseModel):
     )
 
     number: str | None = Field(description="null once the salarié is pseudonymised")
-    start_date: dt.date
-    end_date: dt.date = Field(description="start + 730 - 1 days, moved by the adjustments")
+    start_date: Day
+    end_date: Day = Field(description="start + 730 - 1 days, moved by the adjustments")
     adjustments: list[AdjustmentRead]

@@ -7,10 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from app.reference.enums import ActivitySector, StructureKind
 from app.reference.identifiers import Siret
-from app.reference.schemas import CommuneCode, DepartementCode, Money, RegionCode
+from app.reference.schemas import CommuneCode, Day, DepartementCode, Money, RegionCode
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-PostalCode = Annotated[str, Field(pattern=r"^\d{5}$", examples=["29000"])]
+PostalCode = Annotated[str, Field(pattern=r"^[0-9]{5}$", examples=["29000"])]
 Sectors = Annotated[list[ActivitySector], Field(max_length=len(ActivitySector))]
 
 
@@ -226,12 +226,12 @@ class AnnexeCreate(BaseModel):
     year: Annotated[int, Field(ge=2000, le=2100)]
     etp_conventionnes: Etp
     modulation_rate: Percent = Field(description="Percent of the socle, 0 to 10 by default")
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
 
     @field_validator("start_date")
     @classmethod
-    def in_year(cls, start: dt.date, info: ValidationInfo) -> dt.date:
+    def in_year(cls, start: Day, info: ValidationInfo) -> dt.date:
         year = info.data.get("year")
         if year is not None and start.year != year:
             raise ValueError(f"an annexe of {year} starts in {year}")
@@ -239,7 +239,7 @@ class AnnexeCreate(BaseModel):
 
     @field_validator("end_date")
     @classmethod
-    def after_start_in_year(cls, end: dt.date, info: ValidationInfo) -> dt.date:
+    def after_start_in_year(cls, end: Day, info: ValidationInfo) -> dt.date:
         start, year = info.data.get("start_date"), info.data.get("year")
         if start is not None and end < start:
             raise ValueError("end_date is before start_date")
@@ -255,8 +255,8 @@ class AnnexeUpdate(BaseModel):
 
     etp_conventionnes: Etp | None = None
     modulation_rate: Percent | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
 
     @field_validator("etp_conventionnes", "modulation_rate", "start_date", "end_date")
     @classmethod
@@ -269,8 +269,8 @@ class AnnexeUpdate(BaseModel):
 class AidSegmentRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
     amount_per_etp: Money
     socle: Money
 
@@ -331,8 +331,8 @@ class AnnexeRead(BaseModel):
     year: int
     etp_conventionnes: Decimal
     modulation_rate: Decimal
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
     aid: AidRead
     created_at: dt.datetime
     updated_at: dt.datetime
