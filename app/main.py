@@ -19,7 +19,7 @@ from app.audit.middleware import AuditMiddleware
 from app.auth import KeyCache
 from app.companies import router as companies
 from app.db import Database, create_engine, create_pool, database_url
-from app.errors import install_error_handlers, problem_schemas
+from app.errors import install_error_handlers, problem_responses, problem_schemas
 from app.idempotency.middleware import IdempotencyMiddleware
 from app.indicators import router as indicators
 from app.keys import router as keys
@@ -192,8 +192,20 @@ def contract(app: FastAPI) -> dict[str, Any]:
             tags=app.openapi_tags,
         )
         document.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+        _document_bad_cursors(document)
         app.openapi_schema = document
     return app.openapi_schema
+
+
+def _document_bad_cursors(document: dict[str, Any]) -> None:
+    """Every paginated list answers a cursor it did not issue with a 400: documented
+    here once, rather than on each list's route."""
+    bad_request = {str(status): doc for status, doc in problem_responses(400).items()}
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            parameters = operation.get("parameters", [])
+            if any(p.get("name") == "cursor" and p.get("in") == "query" for p in parameters):
+                operation["responses"] = {**operation["responses"], **bad_request}
 
 
 def openapi_document(app: FastAPI) -> bytes:

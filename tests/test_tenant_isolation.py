@@ -10,7 +10,6 @@ A new endpoint is in the matrix as soon as it is in the document."""
 
 import copy
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -235,7 +234,7 @@ def _refers_to_records(body: Any) -> bool:
 def _aimed_at(body: Any, a: TenantA) -> Any:
     """The example body with every record id in it turned into A's record of that kind."""
     if isinstance(body, dict):
-        aimed = {}
+        aimed: dict[str, Any] = {}
         for name, value in body.items():
             if isinstance(value, str) and _UUID.match(value) and name in a.ids:
                 aimed[name] = a.ids[name]
@@ -270,7 +269,8 @@ def concrete_path(operation: Operation, a: TenantA) -> str:
 
 
 def _problem(response: httpx.Response) -> bool:
-    return response.headers.get("content-type", "").startswith("application/problem+json")
+    media: str = response.headers.get("content-type", "")
+    return media.startswith("application/problem+json")
 
 
 async def test_every_operation_with_every_key_keeps_tenants_apart(
