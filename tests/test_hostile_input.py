@@ -17,6 +17,7 @@ from app.missions.models import Mission
 from app.parcours.models import Action, MonthlyHours
 from app.salaries.models import PassIae, Salarie
 from app.structures.models import Structure
+from tests.support.figures import record
 from tests.support.keys import KeyMaker, bearer
 from tests.support.records import (
     create_structure,
@@ -452,10 +453,11 @@ async def test_hostile_inputs_get_problems_never_a_500(
         problem = response.headers.get("content-type", "").startswith("application/problem+json")
         if response.status_code not in case.statuses or (response.status_code >= 400) != problem:
             wrong.append(f"{case.name}: {response.status_code} {response.text[:200]}")
+    after = await count_records(engine)
+    written = sum(after[table] - before[table] for table in before)
+    record("hostile input", requests=len(cases), failures=len(wrong), records_written=written)
     assert not wrong, "\n".join(wrong)
-    # nothing was written by any of them
-    assert await count_records(engine) == before
-    print(f"\nhostile inputs tried: {len(cases)}")
+    assert after == before, "a hostile request wrote something"
 
 
 SQL_AND_HTML = [

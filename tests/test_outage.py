@@ -1,34 +1,22 @@
 """PostgreSQL stopped under a running jalon: 503 problems within 5 s, then service
 again once it is back, without restarting jalon. On a server this test owns."""
 
-import asyncio
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from app.embedded import EmbeddedPostgres, ensure_database
-from tests.support.databases import embedded_data_dir
+from app.embedded import EmbeddedPostgres
+from tests.support.databases import owned_postgres
 from tests.support.keys import bearer
 from tests.support.server import RunningServer, jalon_server
 
 
 @pytest.fixture(scope="module")
 def own_postgres() -> Iterator[EmbeddedPostgres]:
-    parent = embedded_data_dir().absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="jalon-outage-", dir=parent)))
-    server.ensure_running()
-    asyncio.run(ensure_database(server, "jalon"))
-    try:
+    with owned_postgres("outage") as server:
         yield server
-    finally:
-        server.stop(mode="immediate")
-        shutil.rmtree(server.data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,9 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
 
 from tests.support.databases import fresh_database
+from tests.support.figures import record
 from tests.support.keys import bearer
-from tests.support.server import PROJECT_ROOT, RunningServer, jalon_server
+from tests.support.server import PROJECT_ROOT, RunningServer, issue_key, jalon_server
 
 EXAMPLES = int(os.environ.get("JALON_SCHEMATHESIS_EXAMPLES", "10"))
 SCHEMA = schemathesis.openapi.from_path(str(PROJECT_ROOT / "openapi" / "openapi.json"))
@@ -55,18 +56,7 @@ def keys(server: RunningServer) -> dict[str, dict[str, str]]:
     admin = bearer(server.admin_secret)
     structures = httpx.get(f"{server.base_url}/v1/structures?limit=1", headers=admin).json()
     structure_id = structures["items"][0]["id"]
-    created = httpx.post(
-        f"{server.base_url}/v1/keys",
-        headers=admin,
-        json={
-            "name": "schemathesis",
-            "role": "structure",
-            "scopes": ["read", "write"],
-            "structure_id": structure_id,
-        },
-    )
-    assert created.status_code == 201, created.text
-    return {"admin": admin, "structure": bearer(created.json()["secret"])}
+    return {"admin": admin, "structure": issue_key(server, "structure", structure_id=structure_id)}
 
 
 def test_generated_requests_find_no_failure(
@@ -79,9 +69,13 @@ def test_generated_requests_find_no_failure(
         for key_name, headers in keys.items():
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 _explore(operation, mode, server.base_url, headers, sent, failures, key_name)
-    print(
-        f"\nschemathesis: {len(operations)} operations x {len(keys)} keys x 2 modes, "
-        f"{sent['requests']} requests, {len(failures)} failures"
+    record(
+        "schemathesis",
+        operations=len(operations),
+        keys=len(keys),
+        examples_per_operation_key_and_mode=EXAMPLES,
+        requests=sent["requests"],
+        failures=len(failures),
     )
     assert not failures, "\n".join(failures[:40])
 

@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 from app.keys.models import Role, Scope
+from tests.support.figures import record
 from tests.support.keys import KeyMaker, bearer
 from tests.support.records import (
     IN_OCCITANIE,
@@ -323,8 +324,11 @@ async def test_every_operation_with_every_key_keeps_tenants_apart(
                 registry = operation.path.startswith(ADMIN_REGISTRIES)
                 if not (role == "structure_a" and registry and status in (403, 404)):
                     wrong.append(f"{where}: an owner's read failed: {text[:150]}")
-    assert not wrong, f"{len(wrong)} of {checked} checks failed:\n" + "\n".join(wrong)
-    print(
-        f"\ntenant isolation: {len(operations())} operations, {len(ROLES)} roles, "
-        f"{checked} requests checked"
+    record(
+        "tenant isolation",
+        operations=len(ordered),
+        roles=len(ROLES),
+        requests=checked,
+        failures=len(wrong),
     )
+    assert not wrong, f"{len(wrong)} of {checked} checks failed:\n" + "\n".join(wrong)

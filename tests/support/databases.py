@@ -3,6 +3,8 @@ one, in a fresh database per run that is dropped at the end."""
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import asyncpg
 
-from app.embedded import EmbeddedPostgres
+from app.embedded import EmbeddedPostgres, ensure_database
 from app.settings import default_data_dir
 
 
@@ -47,6 +49,22 @@ def fresh_database() -> Iterator[str]:
         asyncio.run(_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         if embedded is not None and started:
             embedded.stop()
+
+
+@contextmanager
+def owned_postgres(prefix: str) -> Iterator[EmbeddedPostgres]:
+    """A PostgreSQL server of the test's own, with a database ``jalon``, that the test
+    may stop and start; removed at the end."""
+    parent = embedded_data_dir().absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    server = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix=f"jalon-{prefix}-", dir=parent)))
+    server.ensure_running()
+    asyncio.run(ensure_database(server, "jalon"))
+    try:
+        yield server
+    finally:
+        server.stop(mode="immediate")
+        shutil.rmtree(server.data_dir, ignore_errors=True)
 
 
 def with_database(url: str, name: str) -> str:

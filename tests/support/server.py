@@ -30,6 +30,7 @@ class RunningServer:
     base_url: str
     output: Path
     admin_secret: str
+    process: subprocess.Popen[bytes]
 
 
 @contextmanager
@@ -56,9 +57,10 @@ def jalon_server(database_url: str, **env: str) -> Iterator[RunningServer]:
         wait_until_ready(base_url, process, output)
         secret = re.search(r"jalon_[A-Za-z0-9_-]{43}", output.read_text())
         assert secret, output.read_text()
-        yield RunningServer(base_url, output, secret.group(0))
+        yield RunningServer(base_url, output, secret.group(0), process)
     finally:
-        process.send_signal(signal.SIGTERM)
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -78,3 +80,16 @@ def wait_until_ready(base_url: str, process: subprocess.Popen[bytes], output: Pa
             pass
         time.sleep(0.2)
     raise TimeoutError(f"jalon did not become ready:\n{output.read_text()}")
+
+
+def issue_key(server: RunningServer, role: str, **binding: str) -> dict[str, str]:
+    """A read-write key of ``role`` (bound to ``structure_id=``, ``company_id=``...),
+    issued through the API with the server's admin key: its Authorization header."""
+    created = httpx.post(
+        f"{server.base_url}/v1/keys",
+        headers={"Authorization": f"Bearer {server.admin_secret}"},
+        json={"name": f"test {role}", "role": role, "scopes": ["read", "write"], **binding},
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    return {"Authorization": f"Bearer {created.json()['secret']}"}

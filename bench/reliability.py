@@ -1,0 +1,149 @@
+"""Runs the reliability and security tests and writes RELIABILITY.md from their figures.
+
+    .venv/bin/python -m bench.reliability
+
+The same tests run in CI with the rest of the suite; this script only gathers the
+figures they record (tests/support/figures.py) into one page. TEST_DATABASE_URL is
+honoured as by the suite (unset: the embedded PostgreSQL).
+"""
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import orjson
+
+from bench.results import machine
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = ROOT / "RELIABILITY.md"
+COMMAND = ".venv/bin/python -m bench.reliability"
+
+# scenario -> (what is done, the test that does it)
+SCENARIOS: dict[str, tuple[str, str]] = {
+    "schemathesis": (
+        "Requests generated from openapi/openapi.json (valid and invalid) sent to a running "
+        "jalon with an admin and a structure key: no 5xx, documented status codes, content "
+        "types and bodies, problem+json on every error",
+        "tests/test_schemathesis.py",
+    ),
+    "tenant isolation": (
+        "Every operation of the contract x admin, structure A, structure B, company A and B, "
+        "a network covering A and one that does not, on A's records: outsiders get 403/404 "
+        "and see none of A's records; company and network keys never see a salarié's "
+        "identity and get 403 on personal data",
+        "tests/test_tenant_isolation.py",
+    ),
+    "hostile input": (
+        "Bodies over the limit, JSON nested 10 000 deep, 1 MB strings, invalid UTF-8, NUL, "
+        "numbers beyond int64, NaN and Infinity, 0000-00-00 and 9999-12-31, look-alike digits "
+        "in SIRETs and codes, unknown fields, a cursor from another list: each a problem, "
+        "nothing written (SQL and HTML in text fields: stored and returned inert, separately)",
+        "tests/test_hostile_input.py",
+    ),
+    "postgres stopped during a bulk import": (
+        "PostgreSQL (owned by the test) stopped while a 10 000-mission import has written "
+        "rows it has not committed: the client gets a 503 with Retry-After, none of the "
+        "rows remain, jalon serves again once PostgreSQL is back",
+        "tests/test_faults.py",
+    ),
+    "SIGTERM under load": (
+        "SIGTERM while four 2 000-mission imports are being written: each finishes and "
+        "is stored whole, new connections are refused, the process exits",
+        "tests/test_faults.py",
+    ),
+    "statement over the timeout": (
+        "A table locked so that reads outlast the statement timeout, on both pools: 503 "
+        "problems, then every request served again on the same pools",
+        "tests/test_faults.py",
+    ),
+    "connection storm": (
+        "500 concurrent clients on three endpoints, one key over its rate budget: only "
+        "200, 429 and 503 answers, jalon stays up and serves at once after",
+        "tests/test_faults.py",
+    ),
+    "pseudonymisation on request": (
+        "DELETE /v1/salaries/{id}: identity removed, indicators compared before and after",
+        "tests/salaries/test_privacy.py",
+    ),
+    "purge past the retention": (
+        "jalon purge on a chosen day: only salariés past the retention pseudonymised, "
+        "indicators compared before and after, each pseudonymisation audited",
+        "tests/salaries/test_privacy.py",
+    ),
+}
+TESTS = [
+    *sorted({test for _, test in SCENARIOS.values()}),
+    "tests/test_outage.py",
+    "tests/audit",
+    "tests/test_ratelimit.py",
+    "tests/test_security_headers.py",
+]
+
+
+def main() -> int:
+    with tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False) as figures_file:
+        figures_path = Path(figures_file.name)
+    environment = {**os.environ, "JALON_RELIABILITY_FIGURES": str(figures_path)}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TESTS]
+    run = subprocess.run(
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False
+    )
+    print(run.stdout[-3000:], run.stderr[-2000:], sep="\n")
+    lines = figures_path.read_bytes().splitlines() if figures_path.exists() else []
+    figures_path.unlink(missing_ok=True)
+    found = {entry["scenario"]: entry["figures"] for entry in map(orjson.loads, lines)}
+    summary = re.findall(r"^=*\s*(\d+ (?:passed|failed).*?)\s*=*$", run.stdout, re.MULTILINE)
+    REPORT.write_text(render(found, summary[-1] if summary else "no summary", run.returncode))
+    print(f"wrote {REPORT}")
+    return run.returncode
+
+
+def render(found: dict[str, dict[str, object]], summary: str, returncode: int) -> str:
+    database = os.environ.get("TEST_DATABASE_URL") or "the embedded PostgreSQL"
+    rows = []
+    for scenario, (what, test) in SCENARIOS.items():
+        figures = found.get(scenario)
+        shown = (
+            ", ".join(f"{name.replace('_', ' ')}: {value}" for name, value in figures.items())
+            if figures
+            else "**not measured in this run**"
+        )
+        rows.append(f"| {scenario} | {what} | {shown} | `{test}` |")
+    return "\n".join(
+        [
+            "# Reliability and security",
+            "",
+            "Every figure comes from a test that also runs in CI (`.ci/run`, on both "
+            "databases); this page is rewritten by its latest run.",
+            "",
+            f"- Latest run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
+            f"{'passed' if returncode == 0 else 'FAILED'} ({summary})",
+            f"- Machine: {machine()}",
+            f"- Command: `{COMMAND}`; database: {database.split('@')[-1]}",
+            "",
+            "| scenario | what is done | figures of the latest run | test |",
+            "|---|---|---|---|",
+            *rows,
+            "",
+            "Also checked by the same run, without figures of their own:",
+            "",
+            "- `tests/test_outage.py`: PostgreSQL stopped under a running jalon: 503 "
+            "within 5 s on both pools, service back without a restart.",
+            "- `tests/audit`: every write audited with field names only, never values; "
+            "the log refuses UPDATE, DELETE and TRUNCATE; only admin reads it.",
+            "- `tests/test_ratelimit.py`: token bucket per key and role, RateLimit-* "
+            "headers, 429 with Retry-After.",
+            "- `tests/test_security_headers.py`: security headers on every answer, "
+            "CORS off unless configured.",
+            "",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
