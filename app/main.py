@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app import health
 from app.alerts import router as alerts
@@ -44,6 +45,9 @@ from app.salaries import router as salaries
 from app.salaries.nir import nir_key
 from app.settings import Settings, load_settings
 from app.structures import router as structures
+from app.webhooks import router as webhooks
+from app.webhooks.dispatcher import Dispatcher, running
+from app.webhooks.events import document as document_webhooks
 
 VERSION = "0.1.0"
 DESCRIPTION = """
@@ -75,6 +79,7 @@ TAGS = [
     {"name": "reference", "description": "Territories, dated parameters and enumerations"},
     {"name": "keys", "description": "API keys and the caller's identity"},
     {"name": "audit", "description": "Who wrote what, when: the append-only audit log"},
+    {"name": "webhooks", "description": "Subscriptions to events, and their delivery log"},
     {"name": "operations", "description": "Health, readiness and metrics"},
 ]
 
@@ -99,7 +104,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         gc.collect()
         gc.freeze()
         try:
-            yield
+            async with webhook_dispatch(url, settings):
+                yield
         finally:
             await pool.close()
             await engine.dispose()
@@ -138,6 +144,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             health.router,
             keys.router,
             audit.router,
+            webhooks.router,
             structures.router,
             companies.router,
             networks.router,
@@ -152,6 +159,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         ],
     )
     install_route_index(app)
+    document_webhooks(app.webhooks)
 
     app.add_middleware(AuditMiddleware)
     app.add_middleware(IdempotencyMiddleware)
@@ -181,6 +189,23 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     return app
 
 
+@asynccontextmanager
+async def webhook_dispatch(url: str, settings: Settings) -> AsyncIterator[None]:
+    """The webhook dispatcher, unless this process serves the API only; on connections
+    of its own, which its workers hold while they send."""
+    if not settings.webhooks_dispatch:
+        yield
+        return
+    engine = create_engine(
+        url, settings.model_copy(update={"pool_size": settings.webhook_workers + 2})
+    )
+    try:
+        async with running(Dispatcher(async_sessionmaker(engine), settings)):
+            yield
+    finally:
+        await engine.dispose()
+
+
 def contract(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, plus the problem schemas that error responses refer to."""
     if app.openapi_schema is None:
@@ -189,6 +214,7 @@ def contract(app: FastAPI) -> dict[str, Any]:
             version=app.version,
             description=app.description,
             routes=app.routes,
+            webhooks=app.webhooks.routes,
             tags=app.openapi_tags,
         )
         document.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())

@@ -24,6 +24,7 @@ from app.parcours.models import (
 from app.reference.models import AideAuPosteRate, Departement, ReferenceHours, Region
 from app.salaries.models import PassAdjustment, PassIae, Salarie
 from app.structures.models import Annexe, Antenne, SiretRecord, Structure
+from app.webhooks.models import Attempt, Delivery, Event, Subscription
 
 __all__ = [
     "Action",
@@ -31,13 +32,16 @@ __all__ = [
     "Annexe",
     "Antenne",
     "ApiKey",
+    "Attempt",
     "AuditEntry",
     "Base",
     "Company",
     "Contract",
     "ContractAmendment",
+    "Delivery",
     "Departement",
     "Derogation",
+    "Event",
     "FreinRecord",
     "IdempotencyRecord",
     "IndicatorObjective",
@@ -59,4 +63,5 @@ __all__ = [
     "StructureMonthContractEnds",
     "StructureMonthExits",
     "StructureMonthHours",
+    "Subscription",
 ]

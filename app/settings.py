@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.parcours.parameters import RuleParameters
@@ -79,6 +79,21 @@ class Settings(BaseSettings):
         description="Days after a salarié's last parcours ended before `jalon purge` "
         "pseudonymises them",
     )
+    webhooks_dispatch: bool = Field(
+        default=True, description="Deliver webhooks from this process (false: API only)"
+    )
+    webhook_workers: int = Field(default=4, ge=1, le=64)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_retry_base_seconds: float = Field(default=30.0, gt=0, le=3600)
+    webhook_give_up_hours: float = Field(default=24.0, gt=0, le=24 * 7)
+    webhook_scan_seconds: float = Field(default=3600.0, gt=0, le=86_400)
+    webhook_due_within_days: int = Field(default=30, ge=1, le=366)
+    webhook_allowed_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=list,
+        description="Networks webhook targets may be in although private, loopback or "
+        "link-local, comma-separated CIDR (e.g. 127.0.0.0/8 for tests)",
+    )
     small_cell_threshold: int = Field(
         default=5,
         ge=1,
@@ -90,6 +105,13 @@ class Settings(BaseSettings):
         le=100,
         description="Highest modulation of the aide au poste, in %",
     )
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [network.strip() for network in value.split(",") if network.strip()]
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

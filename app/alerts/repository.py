@@ -9,6 +9,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
+from app.keys.models import Role
 from app.pagination import keyset
 from app.parcours.models import Contract, Derogation, Parcours
 from app.reference.enums import EXTENDING_DEROGATIONS, ContractKind, ParcoursStatus
@@ -26,6 +27,21 @@ async def page(
     after: Sequence[object] | None,
     limit: int,
 ) -> Sequence[Row[Any]]:
+    alerts = _alerts(caller, today, within_days, cddi_limit_months)
+    statement = select(alerts)
+    sort_key = (alerts.c.due_date, alerts.c.kind, alerts.c.record_id)
+    return (await session.execute(keyset(statement, sort_key, after, limit))).all()
+
+
+async def due_within(
+    session: AsyncSession, *, today: dt.date, within_days: int, cddi_limit_months: int
+) -> Sequence[Row[Any]]:
+    """Every alert of every structure (the time-based webhook events)."""
+    alerts = _alerts(Caller.of_role(Role.admin), today, within_days, cddi_limit_months)
+    return (await session.execute(select(alerts))).all()
+
+
+def _alerts(caller: Caller, today: dt.date, within_days: int, cddi_limit_months: int) -> Any:
     horizon = today + dt.timedelta(days=within_days)
     open_parcours = and_(
         Parcours.status == ParcoursStatus.en_cours, owned_by(caller, Parcours.structure_id)
@@ -84,7 +100,4 @@ async def page(
         .join(cddi, cddi.c.parcours_id == Parcours.id)
         .where(open_parcours, remaining <= within_days, ~extended)
     )
-    alerts = union_all(contracts_ending, pass_expiring, derogations_expiring, cddi_limit).subquery()
-    statement = select(alerts)
-    sort_key = (alerts.c.due_date, alerts.c.kind, alerts.c.record_id)
-    return (await session.execute(keyset(statement, sort_key, after, limit))).all()
+    return union_all(contracts_ending, pass_expiring, derogations_expiring, cddi_limit).subquery()
