@@ -53,7 +53,8 @@ SCENARIOS: dict[str, tuple[str, str]] = {
     ),
     "SIGTERM under load": (
         "SIGTERM while four 2 000-mission imports are being written: each finishes and "
-        "is stored whole, new connections are refused, the process exits",
+        "is stored whole; a connection already queued is served whole, then new ones are "
+        "refused; the process exits",
         "tests/test_faults.py",
     ),
     "statement over the timeout": (
@@ -65,6 +66,16 @@ SCENARIOS: dict[str, tuple[str, str]] = {
         "500 concurrent clients on three endpoints, one key over its rate budget: only "
         "200, 429 and 503 answers, jalon stays up and serves at once after",
         "tests/test_faults.py",
+    ),
+    "webhook after a crash": (
+        "An event written, then jalon killed with SIGKILL before delivering it; a new "
+        "process delivers it, signed",
+        "tests/webhooks/test_processes.py",
+    ),
+    "webhooks, two instances": (
+        "Two jalon processes on one database, two subscriptions, 1 000 missions imported: "
+        "every event delivered once to each, in order",
+        "tests/webhooks/test_processes.py",
     ),
     "pseudonymisation on request": (
         "DELETE /v1/salaries/{id}: identity removed, indicators compared before and after",

@@ -55,6 +55,8 @@ def settings(database_url: str) -> Settings:
         secret_key="test-secret",
         nir_hash_key="test-nir-key",
         log_format="text",
+        webhooks_dispatch=False,  # the webhook tests run the dispatcher themselves
+        webhook_allowed_networks=["127.0.0.0/8"],
     )
 
 

@@ -146,6 +146,13 @@ async def tenant(live_client: httpx.AsyncClient, make_live_key: KeyMaker) -> Ten
             },
         )
     )
+    subscription = await created(
+        await client.post(
+            "/v1/webhooks",
+            headers=own,
+            json={"url": "http://127.0.0.1:9/hook", "event_types": ["contract.created"]},
+        )
+    )
     me = (await client.get("/v1/keys/me", headers=own)).json()
     a.ids = {
         "structure_id": structure["id"],
@@ -160,6 +167,7 @@ async def tenant(live_client: httpx.AsyncClient, make_live_key: KeyMaker) -> Ten
         "annexe_id": annexe["id"],
         "mission_id": mission["id"],
         "key_id": me["id"],
+        "subscription_id": subscription["id"],
     }
     a.external_ref = mission["external_ref"]
     a.private = {
@@ -173,6 +181,7 @@ async def tenant(live_client: httpx.AsyncClient, make_live_key: KeyMaker) -> Ten
             "annexe_id",
             "key_id",
             "indicator_objective_id",
+            "subscription_id",
         )
     }
     a.identity = [person["first_name"], person["last_name"], person["birth_date"]]
@@ -259,6 +268,8 @@ def concrete_path(operation: Operation, a: TenantA) -> str:
             return "etp_realises"
         if name == "month":
             return "2024-02"
+        if name == "delivery_id":
+            return "1"
         if name == "external_ref":
             return a.external_ref
         return a.ids[name]

@@ -122,6 +122,7 @@ class Dispatcher:
         headers = signing.headers(due.subscription.secret, message, int(time.time()), body)
         status_code: int | None = None
         error: str | None = None
+        attempted_at = await repository.now(session)
         started = time.perf_counter()
         try:
             target = await targets.resolve(due.subscription.url, self.allowed)
@@ -154,6 +155,7 @@ class Dispatcher:
         await repository.record_attempt(
             session,
             due,
+            attempted_at=attempted_at,
             status_code=status_code,
             error=error,
             duration_ms=duration_ms,

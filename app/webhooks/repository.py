@@ -123,7 +123,7 @@ async def requeue(session: AsyncSession, delivery: Delivery) -> None:
     await session.execute(
         update(Delivery)
         .where(Delivery.id == delivery.id)
-        .values(state="pending", next_attempt_at=func.now(), first_attempt_at=None)
+        .values(state="pending", next_attempt_at=func.statement_timestamp(), first_attempt_at=None)
     )
     await session.refresh(delivery)
 
@@ -214,7 +214,7 @@ async def next_due(session: AsyncSession) -> Due | None:
     locked = await session.scalar(
         select(Subscription)
         .join(ApiKey, and_(ApiKey.id == Subscription.key_id, ApiKey.revoked_at.is_(None)))
-        .where(Subscription.state == "active", head <= func.now())
+        .where(Subscription.state == "active", head <= func.statement_timestamp())
         .order_by(head)
         .limit(1)
         .with_for_update(of=Subscription, skip_locked=True)
@@ -240,6 +240,7 @@ async def record_attempt(
     session: AsyncSession,
     due: Due,
     *,
+    attempted_at: dt.datetime,
     status_code: int | None,
     error: str | None,
     duration_ms: int,
@@ -252,6 +253,7 @@ async def record_attempt(
         insert(Attempt).values(
             delivery_id=delivery.id,
             number=number,
+            attempted_at=attempted_at,
             status_code=status_code,
             error=error,
             duration_ms=duration_ms,
@@ -261,16 +263,20 @@ async def record_attempt(
     values: dict[str, Any] = {
         "attempts": number,
         "last_status": status_code,
-        "first_attempt_at": func.coalesce(Delivery.first_attempt_at, func.now()),
+        "first_attempt_at": func.coalesce(Delivery.first_attempt_at, attempted_at),
     }
     if delivered:
-        values |= {"state": "delivered", "delivered_at": func.now()}
+        values |= {"state": "delivered", "delivered_at": func.statement_timestamp()}
     elif next_attempt_at is None:
         values |= {"state": "failed"}
         await session.execute(
             update(Subscription)
             .where(Subscription.id == due.subscription.id)
-            .values(state="failing", updated_at=func.now(), version=Subscription.version + 1)
+            .values(
+                state="failing",
+                updated_at=func.statement_timestamp(),
+                version=Subscription.version + 1,
+            )
         )
     else:
         values |= {"next_attempt_at": next_attempt_at}
@@ -279,7 +285,7 @@ async def record_attempt(
 
 async def now(session: AsyncSession) -> dt.datetime:
     """The transaction's clock (the database's, which every instance shares)."""
-    value: dt.datetime | None = await session.scalar(select(func.now()))
+    value: dt.datetime | None = await session.scalar(select(func.statement_timestamp()))
     assert value is not None
     return value
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.records import new_siret, structure_body
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -93,3 +95,19 @@ def issue_key(server: RunningServer, role: str, **binding: str) -> dict[str, str
     )
     assert created.status_code == 201, created.text
     return {"Authorization": f"Bearer {created.json()['secret']}"}
+
+
+def company_key_and_structure(server: RunningServer) -> tuple[dict[str, str], str]:
+    """A new company's key, and a new structure it may send missions to."""
+    admin = {"Authorization": f"Bearer {server.admin_secret}"}
+    structure = httpx.post(
+        f"{server.base_url}/v1/structures", headers=admin, json=structure_body(), timeout=30
+    )
+    company = httpx.post(
+        f"{server.base_url}/v1/companies",
+        headers=admin,
+        json={"siret": new_siret(), "name": "Client", "size": "PME", "region_code": "53"},
+        timeout=30,
+    )
+    assert structure.status_code == company.status_code == 201, (structure.text, company.text)
+    return issue_key(server, "company", company_id=company.json()["id"]), structure.json()["id"]
