@@ -95,6 +95,25 @@ TRIGGERS = {
 }
 
 
+# an event no subscription asks for is not kept: a write pays for events only once
+# someone listens (subscriptions hear of what happens after they are made)
+KEEP_WANTED = (
+    """
+CREATE FUNCTION webhook_event_wanted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM webhook_subscriptions WHERE NEW.type = ANY(event_types)) THEN
+        RETURN NEW;
+    END IF;
+    RETURN NULL;
+END $$
+""",
+    """
+CREATE TRIGGER webhook_event_wanted BEFORE INSERT ON webhook_events
+    FOR EACH ROW EXECUTE FUNCTION webhook_event_wanted()
+""",
+)
+
+
 def upgrade() -> None:
     """The webhook tables."""
     op.create_table(
@@ -222,6 +241,8 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_webhook_attempts_delivery_id"), "webhook_attempts", ["delivery_id"], unique=False
     )
+    for statement in KEEP_WANTED:
+        op.execute(statement)
     for table, (timing, body) in TRIGGERS.items():
         op.execute(
             f"CREATE FUNCTION webhook_events_of_{table}() RETURNS trigger LANGUAGE plpgsql"
@@ -238,6 +259,8 @@ def downgrade() -> None:
     for table in TRIGGERS:
         op.execute(f"DROP TRIGGER webhook_events_of_{table} ON {table}")
         op.execute(f"DROP FUNCTION webhook_events_of_{table}()")
+    op.execute("DROP TRIGGER webhook_event_wanted ON webhook_events")
+    op.execute("DROP FUNCTION webhook_event_wanted()")
     op.drop_index(op.f("ix_webhook_attempts_delivery_id"), table_name="webhook_attempts")
     op.drop_table("webhook_attempts")
     op.drop_index(

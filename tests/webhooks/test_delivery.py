@@ -8,18 +8,21 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.db import Database
 from app.keys.models import Role, Scope
 from app.settings import Settings
 from app.webhooks.dispatcher import Dispatcher
 from app.webhooks.events import DATA_MODELS, MISSION_EVENTS, EventPayload, EventType
+from app.webhooks.models import Event
 from tests.support.keys import KeyMaker, bearer
 from tests.support.receiver import Receiver, receiver
 from tests.support.records import (
     IN_OCCITANIE,
     create_company,
+    create_network,
     create_structure,
     mission_body,
     salarie_in_parcours,
@@ -75,6 +78,7 @@ async def test_every_event_type_reaches_the_keys_that_may_read_it_signed(
     other_structure = await create_structure(client, admin_headers, **IN_OCCITANIE)
     company = await create_company(client, admin_headers)
     other_company = await create_company(client, admin_headers)
+    network = await create_network(client, admin_headers, region_codes=[structure["region_code"]])
     rw = (Scope.read, Scope.write)
     own = bearer(await make_key(Role.structure, rw, structure_id=structure["id"]))
     keys = {
@@ -85,6 +89,7 @@ async def test_every_event_type_reaches_the_keys_that_may_read_it_signed(
         "other structure": bearer(
             await make_key(Role.structure, rw, structure_id=other_structure["id"])
         ),
+        "network": bearer(await make_key(Role.network, (Scope.read,), network_id=network["id"])),
     }
     with (
         receiver() as admin_hook,
@@ -92,6 +97,7 @@ async def test_every_event_type_reaches_the_keys_that_may_read_it_signed(
         receiver() as company_hook,
         receiver() as other_company_hook,
         receiver() as other_structure_hook,
+        receiver() as network_hook,
     ):
         hooks = {
             "admin": (admin_hook, ALL_TYPES),
@@ -99,6 +105,7 @@ async def test_every_event_type_reaches_the_keys_that_may_read_it_signed(
             "company": (company_hook, MISSION_TYPES),
             "other company": (other_company_hook, MISSION_TYPES),
             "other structure": (other_structure_hook, ALL_TYPES),
+            "network": (network_hook, MISSION_TYPES),
         }
         secrets = {
             name: (await subscribe(client, keys[name], hook.url, types))["secret"]
@@ -120,6 +127,7 @@ async def test_every_event_type_reaches_the_keys_that_may_read_it_signed(
     assert sorted({p["type"] for p in received["admin"]}) == sorted(ALL_TYPES)
     assert sorted({p["type"] for p in received["structure"]}) == sorted(ALL_TYPES)
     assert sorted({p["type"] for p in received["company"]}) == MISSION_TYPES
+    assert sorted({p["type"] for p in received["network"]}) == MISSION_TYPES
     assert received["other company"] == []
     assert received["other structure"] == []
     for payload in received["admin"]:
@@ -296,3 +304,26 @@ async def test_a_delivery_given_up_marks_the_subscription_failing_until_resumed(
     assert [d["state"] for d in delivered] == ["delivered", "delivered"]
     ids = [r.headers["webhook-id"] for r in hook.received]
     assert ids == [d["webhook_id"] for d in delivered]  # in order
+
+
+async def test_no_event_is_kept_that_no_subscription_asks_for(
+    client: httpx.AsyncClient, session: AsyncSession, subscriber: Subscriber
+) -> None:
+    company_key, structure, _ = subscriber
+    kept = select(func.count()).select_from(Event)
+    before = await session.scalar(kept.where(Event.type == "mission.status_changed"))
+    mission = await client.post(
+        "/v1/missions", headers=company_key, json=mission_body(structure["id"])
+    )
+    cancelled = await client.post(
+        f"/v1/missions/{mission.json()['id']}/status",
+        headers=company_key,
+        json={"status": "annulee"},
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    created = await session.scalar(
+        kept.where(Event.data["mission_id"].astext == mission.json()["id"])
+    )
+    assert created == 1  # mission.created: subscribed to
+    after = await session.scalar(kept.where(Event.type == "mission.status_changed"))
+    assert after == before  # nobody asked for status changes
