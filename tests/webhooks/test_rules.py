@@ -3,12 +3,14 @@
 import datetime as dt
 import ipaddress
 import time
+from typing import Any
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.webhooks import signing, targets
 from app.webhooks.schedule import next_attempt, retry_delay
+from tests.support.server import PROJECT_ROOT
 
 LOOPBACK = [ipaddress.ip_network("127.0.0.0/8")]
 
@@ -95,3 +97,16 @@ async def test_the_connection_goes_to_the_address_checked() -> None:
     assert https.url == "https://127.0.0.1:443/hook"
     assert https.host_header == "127.0.0.1"
     assert https.sni_hostname == "127.0.0.1"
+
+
+def test_the_readme_verification_example_accepts_jalon_s_signatures() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    example = readme.split("by hand:\n\n```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(example, namespace)  # the receivers' copy-paste, as printed
+    secret = signing.new_secret()
+    body = b'{"type":"mission.created"}'
+    headers = signing.headers(secret, "evt_9", int(time.time()), body)
+    assert namespace["verify"](secret, headers, body)
+    assert not namespace["verify"](secret, headers, body + b"x")
+    assert not namespace["verify"](signing.new_secret(), headers, body)
