@@ -50,7 +50,7 @@ def resource_id_of(path_params: Mapping[str, object], location: str | None) -> s
 def field_names(body: bytes) -> list[str]:
     """The names of the fields a JSON (or NDJSON) body sent, sorted: for a list, those of
     its items. Never a value; names that are not plain identifiers are left out."""
-    documents: Iterable[object]
+    documents: list[object]
     try:
         documents = [orjson.loads(body)]
     except orjson.JSONDecodeError:
@@ -58,9 +58,15 @@ def field_names(body: bytes) -> list[str]:
             documents = [orjson.loads(line) for line in body.splitlines() if line.strip()]
         except orjson.JSONDecodeError:
             return []
+    items = [i for d in documents for i in (d if isinstance(d, list) else [d])]
+    return names_of(items)
+
+
+def names_of(items: Iterable[object]) -> list[str]:
+    """The field names of parsed items (a route that has them saves the middleware
+    parsing a large body again: ``request.state.audit_fields``)."""
     names: set[str] = set()
-    for document in documents:
-        for item in document if isinstance(document, list) else [document]:
-            if isinstance(item, dict):
-                names.update(name for name in item if _FIELD_NAME.match(name))
+    for item in items:
+        if isinstance(item, dict):
+            names.update(name for name in item if _FIELD_NAME.match(name))
     return sorted(names)[:_MAX_FIELDS]

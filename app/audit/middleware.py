@@ -16,6 +16,7 @@ from app.audit.entry import AuditFacts, field_names, is_write, resource_id_of, r
 from app.db import Database
 
 error_log = logging.getLogger("jalon.errors")
+_KEPT_BYTES = 1_048_576
 
 
 class AuditMiddleware:
@@ -27,13 +28,17 @@ class AuditMiddleware:
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
+        kept = 0  # bytes of body kept for the field names, up to _KEPT_BYTES
         status = 0
         location: str | None = None
 
         async def receive_and_keep() -> Message:
+            nonlocal kept
             message = await receive()
-            if message["type"] == "http.request":
-                chunks.append(message.get("body", b""))
+            if message["type"] == "http.request" and kept <= _KEPT_BYTES:
+                chunk = message.get("body", b"")
+                kept += len(chunk)
+                chunks.append(chunk)
             return message
 
         async def send_and_note(message: Message) -> None:
@@ -59,9 +64,17 @@ class AuditMiddleware:
             resource=resource_of(scope["path"]),
             resource_id=resource_id_of(scope.get("path_params", {}), location),
             status=status,
-            fields=field_names(b"".join(chunks)),
+            fields=_fields(scope, chunks, kept),
         )
         await _record(scope, facts)
+
+
+def _fields(scope: Scope, chunks: list[bytes], kept: int) -> list[str]:
+    """What the route noted (a bulk import), else the names in a body of moderate size."""
+    noted: list[str] | None = scope.get("state", {}).get("audit_fields")
+    if noted is not None:
+        return noted
+    return field_names(b"".join(chunks)) if kept <= _KEPT_BYTES else []
 
 
 async def _record(scope: Scope, facts: AuditFacts) -> None:

@@ -7,6 +7,7 @@ import orjson
 from fastapi import Depends, Path, Query, Request, Response, status
 from pydantic import ValidationError
 
+from app.audit.entry import names_of
 from app.auth import Caller, require
 from app.companies import repository as companies
 from app.concurrency import IfMatch, check_if_match, etag
@@ -186,6 +187,7 @@ async def bulk_missions(
 ) -> Response:
     owner = await _company_of(session, caller, company_id)
     items = await _read_items(request)
+    request.state.audit_fields = names_of(items)
     report = await service.bulk(session, items, company_id=owner, mode=mode, dry_run=dry_run)
     failed = mode == "atomic" and report["counts"]["error"]
     return Response(

@@ -22,26 +22,45 @@ depends_on: str | Sequence[str] | None = None
 # Every change that has an event writes it in its own transaction, whichever path made
 # it (one mission, an upsert, a bulk import, an ORM write): the outbox is filled by
 # PostgreSQL itself. The payloads are those of app/webhooks/events.py.
+ROW = "FOR EACH ROW"
 TRIGGERS = {
-    "missions": (
-        "AFTER INSERT OR UPDATE OF status",
+    # statement-level, from the transition table: a bulk import of 10 000 missions is
+    # one INSERT ... SELECT here, and nothing at all when nobody subscribes
+    "missions_created": (
+        "missions",
+        "AFTER INSERT",
+        "REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT",
         """
-    IF TG_OP = 'INSERT' THEN
+    IF EXISTS (SELECT 1 FROM webhook_subscriptions WHERE 'mission.created' = ANY(event_types))
+    THEN
         INSERT INTO webhook_events (type, structure_id, company_id, data)
-        VALUES ('mission.created', NEW.structure_id, NEW.company_id, jsonb_build_object(
-            'mission_id', NEW.id, 'company_id', NEW.company_id,
-            'structure_id', NEW.structure_id, 'external_ref', NEW.external_ref,
-            'status', NEW.status, 'start_date', NEW.start_date, 'end_date', NEW.end_date));
-    ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
+        SELECT 'mission.created', i.structure_id, i.company_id, jsonb_build_object(
+            'mission_id', i.id, 'company_id', i.company_id,
+            'structure_id', i.structure_id, 'external_ref', i.external_ref,
+            'status', i.status, 'start_date', i.start_date, 'end_date', i.end_date)
+        FROM inserted i;
+    END IF;""",
+    ),
+    "missions_status": (
+        "missions",
+        "AFTER UPDATE",
+        "REFERENCING OLD TABLE AS before NEW TABLE AS after FOR EACH STATEMENT",
+        """
+    IF EXISTS (SELECT 1 FROM webhook_subscriptions
+               WHERE 'mission.status_changed' = ANY(event_types))
+    THEN
         INSERT INTO webhook_events (type, structure_id, company_id, data)
-        VALUES ('mission.status_changed', NEW.structure_id, NEW.company_id, jsonb_build_object(
-            'mission_id', NEW.id, 'company_id', NEW.company_id,
-            'structure_id', NEW.structure_id, 'from_status', OLD.status,
-            'to_status', NEW.status));
+        SELECT 'mission.status_changed', a.structure_id, a.company_id, jsonb_build_object(
+            'mission_id', a.id, 'company_id', a.company_id,
+            'structure_id', a.structure_id, 'from_status', b.status, 'to_status', a.status)
+        FROM after a JOIN before b ON b.id = a.id
+        WHERE a.status IS DISTINCT FROM b.status;
     END IF;""",
     ),
     "mission_hours": (
+        "mission_hours",
         "AFTER INSERT OR UPDATE OF hours",
+        ROW,
         """
     INSERT INTO webhook_events (type, structure_id, company_id, data)
     SELECT 'mission.hours_recorded', m.structure_id, m.company_id, jsonb_build_object(
@@ -52,7 +71,9 @@ TRIGGERS = {
     FROM missions m WHERE m.id = NEW.mission_id;""",
     ),
     "contracts": (
+        "contracts",
         "AFTER INSERT",
+        ROW,
         """
     INSERT INTO webhook_events (type, structure_id, data)
     VALUES ('contract.created', NEW.structure_id, jsonb_build_object(
@@ -61,7 +82,9 @@ TRIGGERS = {
         'end_date', NEW.end_date));""",
     ),
     "contract_amendments": (
+        "contract_amendments",
         "AFTER INSERT",
+        ROW,
         """
     INSERT INTO webhook_events (type, structure_id, data)
     SELECT 'contract.amended', c.structure_id, jsonb_build_object(
@@ -71,7 +94,9 @@ TRIGGERS = {
     FROM contracts c WHERE c.id = NEW.contract_id;""",
     ),
     "parcours": (
+        "parcours",
         "AFTER UPDATE OF exit_date",
+        ROW,
         """
     IF OLD.exit_date IS NULL AND NEW.exit_date IS NOT NULL THEN
         INSERT INTO webhook_events (type, structure_id, data)
@@ -82,7 +107,9 @@ TRIGGERS = {
     END IF;""",
     ),
     "objectives": (
+        "objectives",
         "AFTER UPDATE OF reached_on",
+        ROW,
         """
     IF OLD.reached_on IS NULL AND NEW.reached_on IS NOT NULL THEN
         INSERT INTO webhook_events (type, structure_id, data)
@@ -243,22 +270,22 @@ def upgrade() -> None:
     )
     for statement in KEEP_WANTED:
         op.execute(statement)
-    for table, (timing, body) in TRIGGERS.items():
+    for name, (table, timing, level, body) in TRIGGERS.items():
         op.execute(
-            f"CREATE FUNCTION webhook_events_of_{table}() RETURNS trigger LANGUAGE plpgsql"
+            f"CREATE FUNCTION webhook_events_of_{name}() RETURNS trigger LANGUAGE plpgsql"
             f" AS $$\nBEGIN{body}\n    RETURN NULL;\nEND $$"
         )
         op.execute(
-            f"CREATE TRIGGER webhook_events_of_{table} {timing} ON {table}"
-            f" FOR EACH ROW EXECUTE FUNCTION webhook_events_of_{table}()"
+            f"CREATE TRIGGER webhook_events_of_{name} {timing} ON {table}"
+            f" {level} EXECUTE FUNCTION webhook_events_of_{name}()"
         )
 
 
 def downgrade() -> None:
     """Drops them."""
-    for table in TRIGGERS:
-        op.execute(f"DROP TRIGGER webhook_events_of_{table} ON {table}")
-        op.execute(f"DROP FUNCTION webhook_events_of_{table}()")
+    for name, (table, *_) in TRIGGERS.items():
+        op.execute(f"DROP TRIGGER webhook_events_of_{name} ON {table}")
+        op.execute(f"DROP FUNCTION webhook_events_of_{name}()")
     op.execute("DROP TRIGGER webhook_event_wanted ON webhook_events")
     op.execute("DROP FUNCTION webhook_event_wanted()")
     op.drop_index(op.f("ix_webhook_attempts_delivery_id"), table_name="webhook_attempts")

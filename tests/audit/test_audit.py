@@ -175,3 +175,20 @@ def test_the_record_is_the_path_parameter_or_the_created_one() -> None:
     assert resource_id_of({"salarie_id": "s1", "month": "2025-01"}, None) == "s1"
     assert resource_id_of({}, "/v1/missions/m1") == "m1"
     assert resource_id_of({}, None) is None
+
+
+async def test_a_bulk_import_is_one_entry_naming_the_items_fields(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], structure: dict[str, Any]
+) -> None:
+    company = await create_company(client, admin_headers)
+    items = [mission_body(structure["id"]) for _ in range(3)]
+    imported = await client.post(
+        f"/v1/missions/bulk?company_id={company['id']}",
+        headers=admin_headers | {"X-Request-ID": "audit-bulk-1"},
+        json=items,
+    )
+    assert imported.status_code == 200, imported.text
+    [entry] = await entries(client, admin_headers, request_id="audit-bulk-1")
+    assert entry["action"] == "bulk_missions"
+    assert entry["resource_id"] is None
+    assert entry["fields"] == sorted(items[0])
