@@ -35,10 +35,12 @@ async def create(session: AsyncSession, subscription: Subscription) -> Subscript
 
 
 async def get(
-    session: AsyncSession, caller: Caller, subscription_id: uuid.UUID
+    session: AsyncSession, caller: Caller, subscription_id: uuid.UUID, *, for_change: bool = False
 ) -> Subscription | None:
     statement = select(Subscription).where(Subscription.id == subscription_id, owned_by(caller))
-    return await session.scalar(statement.with_for_update())
+    if for_change:  # not FOR UPDATE: the fan-out's foreign-key checks go on meanwhile
+        statement = statement.with_for_update(key_share=True)
+    return await session.scalar(statement)
 
 
 async def page(
@@ -162,7 +164,7 @@ async def fan_out(session: AsyncSession, batch: int) -> int:
         .where(~Event.fanned_out)
         .order_by(Event.id)
         .limit(batch)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
         .cte("claimed")
     )
     recipients = (
@@ -217,7 +219,8 @@ async def next_due(session: AsyncSession) -> Due | None:
         .where(Subscription.state == "active", head <= func.statement_timestamp())
         .order_by(head)
         .limit(1)
-        .with_for_update(of=Subscription, skip_locked=True)
+        # FOR NO KEY UPDATE: the fan-out may still add deliveries (a foreign-key check)
+        .with_for_update(of=Subscription, skip_locked=True, key_share=True)
     )
     if locked is None:
         return None

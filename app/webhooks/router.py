@@ -94,7 +94,7 @@ async def update_subscription(
     caller: Reader,
     request: Request,
 ) -> SubscriptionRead:
-    subscription = await _subscription(session, caller, subscription_id)
+    subscription = await _subscription(session, caller, subscription_id, for_change=True)
     changes = body.model_dump(exclude_unset=True, mode="json")
     if None in (changes.get("url", ""), changes.get("event_types", []), changes.get("state", "")):
         raise ValidationFailed(
@@ -120,7 +120,8 @@ async def update_subscription(
 async def delete_subscription(
     subscription_id: uuid.UUID, session: SessionDep, caller: Reader
 ) -> Response:
-    await repository.delete(session, await _subscription(session, caller, subscription_id))
+    subscription = await _subscription(session, caller, subscription_id, for_change=True)
+    await repository.delete(session, subscription)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -170,9 +171,9 @@ async def redeliver(
 
 
 async def _subscription(
-    session: SessionDep, caller: Caller, subscription_id: uuid.UUID
+    session: SessionDep, caller: Caller, subscription_id: uuid.UUID, *, for_change: bool = False
 ) -> Subscription:
-    subscription = await repository.get(session, caller, subscription_id)
+    subscription = await repository.get(session, caller, subscription_id, for_change=for_change)
     if subscription is None:
         raise NotFound("no subscription with this id")
     return subscription
