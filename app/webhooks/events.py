@@ -10,10 +10,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 
 class EventType(StrEnum):
@@ -168,9 +168,15 @@ def payload(event_type: str, occurred_at: dt.datetime, data: dict[str, Any]) -> 
 def document(webhooks: APIRouter) -> None:
     """Each event in the OpenAPI document's webhooks section, with its payload schema."""
     for event_type, data in DATA_MODELS.items():
+        model = create_model(
+            f"{data.__name__.removesuffix('Data')}Event",
+            __base__=EventPayload[data],  # type: ignore[valid-type]
+            # a Literal of a runtime value: the document says which type each payload has
+            type=(Literal[event_type.value], Field(examples=[event_type.value])),  # type: ignore[arg-type]
+        )
         webhooks.add_api_route(
             event_type.value,
-            _receiver(EventPayload[data]),  # type: ignore[valid-type]
+            _receiver(model),
             methods=["POST"],
             summary=event_type.value,
             description=DESCRIPTIONS[event_type],
