@@ -18,6 +18,7 @@ from pathlib import Path
 import orjson
 
 from bench.results import machine
+from tests.support.figures import FIGURES_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "RELIABILITY.md"
@@ -99,7 +100,7 @@ TESTS = [
 def main() -> int:
     with tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False) as figures_file:
         figures_path = Path(figures_file.name)
-    environment = {**os.environ, "JALON_RELIABILITY_FIGURES": str(figures_path)}
+    environment = {**os.environ, FIGURES_ENV: str(figures_path)}
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TESTS]
     run = subprocess.run(
         command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False
