@@ -127,6 +127,7 @@ def purge_command(url: str, settings: Settings, args: argparse.Namespace) -> int
     import datetime as dt
 
     from app.salaries.privacy import purge_in
+    from app.webhooks.dispatcher import prune_webhooks_in
 
     count = asyncio.run(
         purge_in(
@@ -138,6 +139,12 @@ def purge_command(url: str, settings: Settings, args: argparse.Namespace) -> int
     )
     verb = "would pseudonymise" if args.dry_run else "pseudonymised"
     print(f"{verb} {count} salariés (retention: {settings.retention_days} days)")
+    if not args.dry_run:
+        deliveries, events = asyncio.run(prune_webhooks_in(url, settings.webhook_retention_days))
+        print(
+            f"forgot {deliveries} webhook deliveries and {events} events "
+            f"(retention: {settings.webhook_retention_days} days)"
+        )
     return 0
 
 

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     webhook_give_up_hours: float = Field(default=24.0, gt=0, le=24 * 7)
     webhook_scan_seconds: float = Field(default=3600.0, gt=0, le=86_400)
     webhook_due_within_days: int = Field(default=30, ge=1, le=366)
+    webhook_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days `jalon purge` keeps delivered webhook events and their log",
+    )
     webhook_allowed_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
         default_factory=list,
         description="Networks webhook targets may be in although private, loopback or "

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import httpx
 import orjson
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from app.alerts import repository as alerts
 from app.settings import Settings
@@ -201,3 +201,15 @@ async def running(dispatcher: Dispatcher) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def prune_webhooks_in(url: str, retention_days: int) -> tuple[int, int]:
+    """:func:`repository.prune` of what is older than the retention, in one transaction
+    on the database at ``url``."""
+    engine = create_async_engine(url)
+    try:
+        async with async_sessionmaker(engine)() as session, session.begin():
+            before = await repository.now(session) - dt.timedelta(days=retention_days)
+            return await repository.prune(session, before)
+    finally:
+        await engine.dispose()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select, true, update
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -304,3 +305,21 @@ async def add_time_based(session: AsyncSession, events: Sequence[dict[str, Any]]
         .returning(Event.id)
     )
     return len(added.all())
+
+
+async def prune(session: AsyncSession, before: dt.datetime) -> tuple[int, int]:
+    """Forgets what was delivered or given up, for events before ``before``: their
+    deliveries (and log), then the events no delivery waits for. Returns both counts."""
+    old_events = select(Event.id).where(Event.occurred_at < before)
+    deliveries = await session.execute(
+        sa_delete(Delivery)
+        .where(Delivery.state.in_(["delivered", "failed"]), Delivery.event_id.in_(old_events))
+        .returning(Delivery.id)
+    )
+    waiting = exists().where(Delivery.event_id == Event.id)
+    events = await session.execute(
+        sa_delete(Event)
+        .where(Event.occurred_at < before, Event.fanned_out, ~waiting)
+        .returning(Event.id)
+    )
+    return len(deliveries.all()), len(events.all())

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from app.db import Database
 from app.keys.models import Role, Scope
 from app.settings import Settings
+from app.webhooks import repository
 from app.webhooks.dispatcher import Dispatcher
 from app.webhooks.events import DATA_MODELS, MISSION_EVENTS, EventPayload, EventType
 from app.webhooks.models import Event
@@ -327,3 +328,33 @@ async def test_no_event_is_kept_that_no_subscription_asks_for(
     assert created == 1  # mission.created: subscribed to
     after = await session.scalar(kept.where(Event.type == "mission.status_changed"))
     assert after == before  # nobody asked for status changes
+
+
+async def test_prune_forgets_what_was_delivered_and_keeps_what_waits(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    connection: AsyncConnection,
+    settings: Settings,
+    hook: Receiver,
+    subscriber: Subscriber,
+) -> None:
+    company_key, structure, subscription = subscriber
+    for script in ([], [503] * 100):  # the first delivered, the second still failing
+        hook.script = script
+        created = await client.post(
+            "/v1/missions", headers=company_key, json=mission_body(structure["id"])
+        )
+        assert created.status_code == 201
+        await drain(dispatcher_for(connection, settings), quiet=0.3)
+    url = f"/v1/webhooks/{subscription['id']}/deliveries"
+    before = (await client.get(url, headers=company_key)).json()["items"]
+    assert [d["state"] for d in before] == ["delivered", "pending"]
+
+    await repository.prune(session, dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+
+    after = (await client.get(url, headers=company_key)).json()["items"]
+    assert [d["id"] for d in after] == [before[1]["id"]]
+    remaining = await session.scalars(
+        select(Event.id).where(Event.id.in_([d["event_id"] for d in before]))
+    )
+    assert list(remaining) == [before[1]["event_id"]]
