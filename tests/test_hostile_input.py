@@ -124,7 +124,7 @@ def catalogue(structure_id: str, contract_id: str) -> list[Hostile]:
             "overlong UTF-8 encoding of /",
             "POST",
             "/v1/salaries",
-            content=salarie_json(salarie).replace(b"Ma\xc3\xablle", b"\xc0\xaf"),
+            content=orjson.dumps(salarie).replace(b"Ma\xc3\xablle", b"\xc0\xaf"),
         ),
         Hostile("truncated JSON", "POST", "/v1/structures", content=b'{"siret": "7328'),
         Hostile("JSON that is a string", "POST", "/v1/structures", content=b'"structure"'),
@@ -152,7 +152,7 @@ def catalogue(structure_id: str, contract_id: str) -> list[Hostile]:
             "lone surrogate",
             "POST",
             "/v1/salaries",
-            content=salarie_json(salarie | {"first_name": "@@"}).replace(b"@@", b"\\ud800"),
+            content=orjson.dumps(salarie | {"first_name": "@@"}).replace(b"@@", b"\\ud800"),
         ),
         # numbers
         Hostile(
@@ -177,7 +177,7 @@ def catalogue(structure_id: str, contract_id: str) -> list[Hostile]:
             "Infinity",
             "POST",
             "/v1/missions",
-            content=salarie_json(mission).replace(b'"48500.00"', b"Infinity"),
+            content=orjson.dumps(mission).replace(b'"48500.00"', b"Infinity"),
         ),
         Hostile(
             "amount as -0 and exponent",
@@ -361,10 +361,6 @@ async def count_records(engine: AsyncEngine) -> dict[str, int]:
             )
             for table in (Structure, Salarie, Mission, Action, PassIae, MonthlyHours)
         }
-
-
-def salarie_json(body: dict[str, Any]) -> bytes:
-    return orjson.dumps(body)
 
 
 def to_fullwidth(text: str) -> str:

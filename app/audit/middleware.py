@@ -12,7 +12,14 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.audit import repository
-from app.audit.entry import AuditFacts, field_names, is_write, resource_id_of, resource_of
+from app.audit.entry import (
+    WRITE_METHODS,
+    AuditFacts,
+    field_names,
+    is_write,
+    resource_id_of,
+    resource_of,
+)
 from app.db import Database
 
 error_log = logging.getLogger("jalon.errors")
@@ -24,7 +31,7 @@ class AuditMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in {"POST", "PUT", "PATCH", "DELETE"}:
+        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
