@@ -19,6 +19,7 @@ from sqlalchemy import BindParameter, Uuid, bindparam
 
 from app.db import get_database
 from app.errors import Forbidden, TooManyRequests, Unauthorized
+from app.idempotency import admission as idempotency
 from app.keys import repository
 from app.keys.models import ApiKey, Role, Scope
 from app.keys.secrets import digest
@@ -146,7 +147,7 @@ class KeyRequirement(HTTPBearer):
     documents as ``ApiKey``, and FastAPI resolves it in one step: each dependency
     level costs tens of microseconds on every request."""
 
-    def __init__(self, *roles: Role, scope: Scope | None) -> None:
+    def __init__(self, *roles: Role, scope: Scope | None, personal: bool = False) -> None:
         super().__init__(
             auto_error=False,
             scheme_name="ApiKey",
@@ -154,6 +155,7 @@ class KeyRequirement(HTTPBearer):
         )
         self.roles = frozenset(roles) or frozenset(Role)
         self.scope = scope
+        self.personal = personal  # the route's answers are personal data
 
     async def __call__(self, request: Request) -> Caller:  # type: ignore[override]
         caller = await authenticate(request, bearer_secret(request))
@@ -170,18 +172,25 @@ class KeyRequirement(HTTPBearer):
             raise Forbidden(f"a {caller.role.value} key may not do this")
         if self.scope is not None and self.scope not in caller.scopes:
             raise Forbidden(f"this key lacks the '{self.scope.value}' scope")
+        # last: a retry is answered only to the live key that made the request, once
+        # it has been authorised and counted against its budget like any request
+        await idempotency.admit(request, caller.key_id, personal=self.personal)
         return caller
 
 
-def require(*roles: Role, scope: Scope) -> KeyRequirement:
-    return KeyRequirement(*roles, scope=scope)
+def require(*roles: Role, scope: Scope, personal: bool = False) -> KeyRequirement:
+    return KeyRequirement(*roles, scope=scope, personal=personal)
 
 
 AnyCaller = Annotated[Caller, Depends(KeyRequirement(scope=None))]
 Reader = Annotated[Caller, Depends(require(scope=Scope.read))]
 # personal data (salariés, parcours, contracts): admin and structure keys only
-PersonalReader = Annotated[Caller, Depends(require(Role.admin, Role.structure, scope=Scope.read))]
-PersonalWriter = Annotated[Caller, Depends(require(Role.admin, Role.structure, scope=Scope.write))]
+PersonalReader = Annotated[
+    Caller, Depends(require(Role.admin, Role.structure, scope=Scope.read, personal=True))
+]
+PersonalWriter = Annotated[
+    Caller, Depends(require(Role.admin, Role.structure, scope=Scope.write, personal=True))
+]
 Writer = Annotated[Caller, Depends(require(scope=Scope.write))]
 AdminReader = Annotated[Caller, Depends(require(Role.admin, scope=Scope.read))]
 AdminWriter = Annotated[Caller, Depends(require(Role.admin, scope=Scope.write))]

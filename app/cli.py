@@ -126,6 +126,7 @@ def create_key_command(url: str, args: argparse.Namespace) -> int:
 def purge_command(url: str, settings: Settings, args: argparse.Namespace) -> int:
     import datetime as dt
 
+    from app.idempotency.admission import forget_expired_in
     from app.salaries.privacy import purge_in
     from app.webhooks.dispatcher import prune_webhooks_in
 
@@ -145,6 +146,8 @@ def purge_command(url: str, settings: Settings, args: argparse.Namespace) -> int
             f"forgot {deliveries} webhook deliveries and {events} events "
             f"(retention: {settings.webhook_retention_days} days)"
         )
+        retries = asyncio.run(forget_expired_in(url))
+        print(f"forgot {retries} idempotency records older than 24 hours")
     return 0
 
 

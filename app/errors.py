@@ -131,6 +131,18 @@ class ValidationFailed(Problem):
     status, slug, title = 422, "validation-failed", "Validation failed"
 
 
+class IdempotencyKeyReused(Problem):
+    """The Idempotency-Key of an earlier request sent with another request."""
+
+    status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused"
+
+
+class SecretShownOnce(Problem):
+    """A retry of a request whose answer showed a secret, which is never kept."""
+
+    status, slug, title = 409, "secret-shown-once", "Secret shown once"
+
+
 class PreconditionFailed(Problem):
     status, slug, title = 412, "precondition-failed", "Precondition failed"
 

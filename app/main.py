@@ -21,6 +21,7 @@ from app.auth import KeyCache
 from app.companies import router as companies
 from app.db import Database, create_engine, create_pool, database_url
 from app.errors import install_error_handlers, problem_responses, problem_schemas
+from app.idempotency.admission import Replay, replay_response
 from app.idempotency.middleware import IdempotencyMiddleware
 from app.indicators import router as indicators
 from app.keys import router as keys
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.openapi = lambda: contract(app)  # type: ignore[method-assign]
     install_error_handlers(app, settings.retry_after_seconds)
+    app.add_exception_handler(Replay, replay_response)
     mount(
         app,
         [

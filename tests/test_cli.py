@@ -76,3 +76,4 @@ def test_purge_command_reports_what_it_pseudonymised(scratch_url: str) -> None:
     assert done.returncode == 0, done.stderr
     assert "pseudonymised 0 salariés" in done.stdout
     assert "forgot 0 webhook deliveries and 0 events (retention: 30 days)" in done.stdout
+    assert "forgot 0 idempotency records older than 24 hours" in done.stdout

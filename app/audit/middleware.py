@@ -1,6 +1,6 @@
 """Records every successful write through the API in the audit log.
 
-It runs inside the idempotency middleware (a replayed answer wrote nothing) and
+A replayed answer (an idempotent retry) wrote nothing and is not recorded. It
 writes the entry once the route has answered, on a connection of its own: the route's
 transaction is committed by then. A failure to record is logged (without the
 request's content) and does not change the answer already sent.
@@ -21,6 +21,7 @@ from app.audit.entry import (
     resource_of,
 )
 from app.db import Database
+from app.idempotency.admission import REPLAYED
 
 error_log = logging.getLogger("jalon.errors")
 _KEPT_BYTES = 1_048_576
@@ -60,6 +61,8 @@ class AuditMiddleware:
         await self.app(scope, receive_and_keep, send_and_note)
         route = scope.get("route")
         operation = getattr(route, "name", None)
+        if scope.get("state", {}).get(REPLAYED):
+            return
         if not 200 <= status < 300 or not is_write(
             scope["method"], scope["path"], operation, scope.get("query_string", b"")
         ):

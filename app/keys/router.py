@@ -1,11 +1,12 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Request, status
+from fastapi import Depends, Query, Request, status
 
 from app.auth import AdminReader, AdminWriter, AnyCaller, key_cache
 from app.db import SessionDep
 from app.errors import NotFound, problem_responses
+from app.idempotency.admission import shows_secret
 from app.keys import repository, service
 from app.keys.models import ApiKey
 from app.keys.schemas import KeyCreate, KeyCreated, KeyRead
@@ -25,6 +26,7 @@ router = api_router(
     summary="Create an API key",
     description="Admin only. The response carries the secret, shown this once.",
     responses=problem_responses(400, 409, 413, 415),
+    dependencies=[Depends(shows_secret)],
 )
 async def create_key(body: KeyCreate, session: SessionDep, caller: AdminWriter) -> KeyCreated:
     return await service.issue(session, body, created_by=caller.key_id)

@@ -2,11 +2,12 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Response
+from fastapi import Depends, Request, Response
 
 from app.auth import Caller, PersonalReader, PersonalWriter
 from app.db import DatabaseDep, SessionDep
 from app.errors import NotFound, problem_responses
+from app.idempotency.admission import about_salarie
 from app.pagination import Page, PageDep, build_page
 from app.parcours import repository, service
 from app.parcours.models import Contract, ContractAmendment, MonthlyHours
@@ -27,6 +28,7 @@ from app.reference.schemas import MonthInPath
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.salaries import repository as salaries
+from app.salaries.privacy import refuse_if_pseudonymised
 
 router = api_router(
     prefix="/v1/contracts",
@@ -45,9 +47,10 @@ Rules = Annotated[RuleParameters, Depends(rule_parameters)]
     responses=problem_responses(400, 413, 415),
 )
 async def validate_contract(
-    body: ContractCheck, session: SessionDep, caller: PersonalReader, rules: Rules
+    body: ContractCheck, session: SessionDep, caller: PersonalReader, rules: Rules, request: Request
 ) -> CheckReport:
     parcours = await visible_parcours(session, caller, body.parcours_id)
+    about_salarie(request, parcours.salarie_id)
     facts = ContractFacts(body.kind, body.start_date, body.end_date, body.weekly_hours)
     violations = await service.contract_violations(session, parcours, facts, rules)
     return CheckReport(
@@ -83,9 +86,13 @@ async def amend_contract(
     session: SessionDep,
     caller: PersonalWriter,
     rules: Rules,
+    request: Request,
 ) -> ContractRead:
     contract = await visible_contract(session, caller, contract_id)
-    await salaries.lock(session, contract.salarie_id)
+    salarie = await salaries.lock(session, contract.salarie_id)
+    assert salarie is not None
+    refuse_if_pseudonymised(salarie)
+    about_salarie(request, salarie.id)
     parcours = await visible_parcours(session, caller, contract.parcours_id)
     contract = await visible_contract(session, caller, contract_id)
     new_end = body.end_date if "end_date" in body.model_fields_set else contract.end_date

@@ -1,11 +1,12 @@
 import uuid
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Query, Response, status
+from fastapi import Depends, Query, Request, Response, status
 
 from app.auth import Caller, PersonalReader, PersonalWriter
 from app.db import DatabaseDep, SessionDep
 from app.errors import Conflict, NotFound, problem_responses
+from app.idempotency.admission import about_salarie
 from app.pagination import Page, PageDep, PageRequest, build_page, page_of
 from app.parcours import repository, service
 from app.parcours.models import Action, Contract, Derogation, FreinRecord, Objective, Parcours
@@ -64,12 +65,17 @@ LIST = "parcours"
     responses=WRITE_PROBLEMS,
 )
 async def open_parcours(
-    body: ParcoursCreate, session: SessionDep, caller: PersonalWriter, rules: Rules
+    body: ParcoursCreate,
+    session: SessionDep,
+    caller: PersonalWriter,
+    rules: Rules,
+    request: Request,
 ) -> ParcoursRead:
     await visible_salarie(session, caller, body.salarie_id)
     salarie = await salaries.lock(session, body.salarie_id)
     assert salarie is not None
     refuse_if_pseudonymised(salarie)
+    about_salarie(request, salarie.id)
     structure = await structures.lock(session, salarie.structure_id)
     assert structure is not None
     criteria = [EligibilityCriterion(c) for c in salarie.criteria]
@@ -124,9 +130,13 @@ async def read_parcours(
     responses=WRITE_PROBLEMS,
 )
 async def record_exit(
-    parcours_id: uuid.UUID, body: ExitCreate, session: SessionDep, caller: PersonalWriter
+    parcours_id: uuid.UUID,
+    body: ExitCreate,
+    session: SessionDep,
+    caller: PersonalWriter,
+    request: Request,
 ) -> ParcoursRead:
-    parcours = await _locked(session, caller, parcours_id)
+    parcours = await _writable(session, caller, parcours_id, request)
     if parcours.status is ParcoursStatus.sorti:
         raise Conflict(f"the exit was recorded on {parcours.exit_date}")
     if body.exit_date < parcours.entry_date:
@@ -171,8 +181,9 @@ async def create_contract(
     session: SessionDep,
     caller: PersonalWriter,
     rules: Rules,
+    request: Request,
 ) -> ContractRead:
-    parcours = await _locked(session, caller, parcours_id)
+    parcours = await _writable(session, caller, parcours_id, request)
     _refuse_closed(parcours)
     warnings = refuse_blocking(
         await service.contract_violations(session, parcours, service.facts_of(body), rules)
@@ -212,8 +223,9 @@ async def create_derogation(
     session: SessionDep,
     caller: PersonalWriter,
     rules: Rules,
+    request: Request,
 ) -> DerogationRead:
-    parcours = await _locked(session, caller, parcours_id)
+    parcours = await _writable(session, caller, parcours_id, request)
     facts = DerogationFacts(body.kind, body.start_date, body.end_date)
     refuse_blocking(check_derogation(facts, await service.situation(session, parcours), rules))
     derogation = await repository.add(
@@ -236,9 +248,13 @@ async def list_actions(
     responses=WRITE_PROBLEMS,
 )
 async def create_action(
-    parcours_id: uuid.UUID, body: ActionCreate, session: SessionDep, caller: PersonalWriter
+    parcours_id: uuid.UUID,
+    body: ActionCreate,
+    session: SessionDep,
+    caller: PersonalWriter,
+    request: Request,
 ) -> ActionRead:
-    parcours = await visible_parcours(session, caller, parcours_id)
+    parcours = await _writable(session, caller, parcours_id, request)
     action = await repository.add(session, Action(parcours_id=parcours.id, **body.model_dump()))
     return ActionRead.model_validate(action)
 
@@ -257,9 +273,13 @@ async def list_freins(
     responses=WRITE_PROBLEMS,
 )
 async def create_frein(
-    parcours_id: uuid.UUID, body: FreinCreate, session: SessionDep, caller: PersonalWriter
+    parcours_id: uuid.UUID,
+    body: FreinCreate,
+    session: SessionDep,
+    caller: PersonalWriter,
+    request: Request,
 ) -> FreinRead:
-    parcours = await visible_parcours(session, caller, parcours_id)
+    parcours = await _writable(session, caller, parcours_id, request)
     frein = await repository.add(session, FreinRecord(parcours_id=parcours.id, **body.model_dump()))
     return FreinRead.model_validate(frein)
 
@@ -275,8 +295,9 @@ async def update_frein(
     body: FreinUpdate,
     session: SessionDep,
     caller: PersonalWriter,
+    request: Request,
 ) -> FreinRead:
-    await visible_parcours(session, caller, parcours_id)
+    await _writable(session, caller, parcours_id, request)
     frein = await repository.child(session, FreinRecord, parcours_id, frein_id)
     if frein is None:
         raise NotFound("no frein with this id in this parcours")
@@ -298,9 +319,13 @@ async def list_objectives(
     responses=WRITE_PROBLEMS,
 )
 async def create_objective(
-    parcours_id: uuid.UUID, body: ObjectiveCreate, session: SessionDep, caller: PersonalWriter
+    parcours_id: uuid.UUID,
+    body: ObjectiveCreate,
+    session: SessionDep,
+    caller: PersonalWriter,
+    request: Request,
 ) -> ObjectiveRead:
-    parcours = await visible_parcours(session, caller, parcours_id)
+    parcours = await _writable(session, caller, parcours_id, request)
     objective = await repository.add(
         session, Objective(parcours_id=parcours.id, **body.model_dump())
     )
@@ -318,8 +343,9 @@ async def update_objective(
     body: ObjectiveUpdate,
     session: SessionDep,
     caller: PersonalWriter,
+    request: Request,
 ) -> ObjectiveRead:
-    await visible_parcours(session, caller, parcours_id)
+    await _writable(session, caller, parcours_id, request)
     objective = await repository.child(session, Objective, parcours_id, objective_id)
     if objective is None:
         raise NotFound("no objective with this id in this parcours")
@@ -334,10 +360,17 @@ async def visible_parcours(session: SessionDep, caller: Caller, parcours_id: uui
     return parcours
 
 
-async def _locked(session: SessionDep, caller: Caller, parcours_id: uuid.UUID) -> Parcours:
-    """The parcours, with its salarié locked: the checks across contracts hold until commit."""
+async def _writable(
+    session: SessionDep, caller: Caller, parcours_id: uuid.UUID, request: Request
+) -> Parcours:
+    """The parcours, for a write: its salarié locked (the checks across contracts hold
+    until commit), refused once pseudonymised (their record no longer changes, free text
+    included), and named as the subject of the answer."""
     parcours = await visible_parcours(session, caller, parcours_id)
-    await salaries.lock(session, parcours.salarie_id)
+    salarie = await salaries.lock(session, parcours.salarie_id)
+    assert salarie is not None
+    refuse_if_pseudonymised(salarie)
+    about_salarie(request, salarie.id)
     return await visible_parcours(session, caller, parcours_id)
 
 

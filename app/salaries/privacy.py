@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from app.audit import repository as audit
 from app.errors import Conflict
+from app.idempotency import repository as idempotency
 from app.parcours import repository as parcours
 from app.salaries import repository
 from app.salaries.models import Salarie
@@ -22,6 +23,7 @@ async def pseudonymise(session: AsyncSession, salarie_ids: Sequence[uuid.UUID]) 
     done = await repository.pseudonymise(session, salarie_ids)
     if done:
         await parcours.forget_free_text(session, done)
+        await idempotency.forget_about(session, done)
     return done
 
 

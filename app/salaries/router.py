@@ -15,6 +15,7 @@ from app.errors import (
     field_problem,
     problem_responses,
 )
+from app.idempotency.admission import about_salarie
 from app.keys.models import Role
 from app.pagination import Page, PageDep, build_page
 from app.parcours.rules import Adjustment, adjustment_violations, pass_iae_end
@@ -71,6 +72,7 @@ async def create_salarie(
         "nir_hash": hashed,
     }
     salarie = await repository.create(session, values)
+    about_salarie(request, salarie.id)
     response.headers["ETag"] = etag(salarie.version)
     response.headers["Location"] = f"{router.prefix}/{salarie.id}"
     return _read(salarie)
@@ -194,6 +196,7 @@ async def add_pass_adjustment(
 ) -> PassIaeRead:
     await visible_salarie(session, caller, salarie_id)
     await _lock_identified(session, salarie_id)
+    about_salarie(request, salarie_id)
     pass_iae = await repository.pass_of(session, salarie_id)
     if pass_iae is None:
         raise NotFound("this salarié has no PASS IAE")

@@ -1,11 +1,12 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response, status
 
 from app.auth import Caller, Reader
 from app.db import SessionDep
 from app.errors import NotFound, ValidationFailed, field_problem, problem_responses
+from app.idempotency.admission import shows_secret
 from app.keys.models import Role
 from app.pagination import Page, PageDep, build_page
 from app.routing import api_router
@@ -40,6 +41,7 @@ WRITE_PROBLEMS = problem_responses(400, 409, 413, 415)
     "Company and network keys receive mission events only. The URL must resolve to public "
     "addresses (JALON_WEBHOOK_ALLOWED_NETWORKS can allow others).",
     responses=WRITE_PROBLEMS,
+    dependencies=[Depends(shows_secret)],
 )
 async def create_subscription(
     body: SubscriptionCreate, session: SessionDep, caller: Reader, request: Request
