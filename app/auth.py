@@ -6,11 +6,14 @@ revocation takes effect at once in the process that revoked the key and within
 that TTL in every other process.
 """
 
+import asyncio
+import random
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
@@ -22,8 +25,8 @@ from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.idempotency import admission as idempotency
 from app.keys import repository
 from app.keys.models import ApiKey, Role, Scope
-from app.keys.secrets import digest
-from app.ratelimit import RateLimiter
+from app.keys.secrets import digest, well_formed
+from app.ratelimit import RateLimiter, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,36 +81,60 @@ def caller_id(
 
 
 class KeyCache:
-    """A bounded, TTL-limited map from key digest to its caller (None: unknown key)."""
+    """Bounded, TTL-limited maps from key digest to its caller, and of digests known to
+    be no key: a flood of made-up tokens fills the second and never evicts a real key."""
 
-    def __init__(self, ttl_seconds: float, max_entries: int) -> None:
+    def __init__(self, ttl_seconds: float, max_entries: int, max_unknown: int = 100_000) -> None:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
-        self._entries: OrderedDict[bytes, tuple[float, Caller | None]] = OrderedDict()
+        self.max_unknown = max_unknown
+        self._entries: OrderedDict[bytes, tuple[float, Caller]] = OrderedDict()
+        self._unknown: OrderedDict[bytes, float] = OrderedDict()
 
     def get(self, key_digest: bytes) -> tuple[bool, Caller | None]:
+        """(known, caller): (True, None) for a digest known to be no key."""
         entry = self._entries.get(key_digest)
-        if entry is None or entry[0] < time.monotonic():
-            return False, None
-        return True, entry[1]
+        if entry is not None and entry[0] >= time.monotonic():
+            return True, entry[1]
+        expires = self._unknown.get(key_digest)
+        if expires is not None and expires >= time.monotonic():
+            return True, None
+        return False, None
 
     def put(self, key_digest: bytes, caller: Caller | None) -> None:
         if self.ttl_seconds <= 0:
             return
-        self._entries[key_digest] = (time.monotonic() + self.ttl_seconds, caller)
-        self._entries.move_to_end(key_digest)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        expires = time.monotonic() + self.ttl_seconds
+        if caller is None:
+            _put_bounded(self._unknown, key_digest, expires, self.max_unknown)
+        else:
+            _put_bounded(self._entries, key_digest, (expires, caller), self.max_entries)
 
     def forget(self, key_digest: bytes) -> None:
         self._entries.pop(key_digest, None)
+        self._unknown.pop(key_digest, None)
 
     def forget_key(self, key_id: uuid.UUID) -> None:
-        stale = [
-            d for d, (_, caller) in self._entries.items() if caller and caller.key_id == key_id
-        ]
+        stale = [d for d, (_, caller) in self._entries.items() if caller.key_id == key_id]
         for key_digest in stale:
             del self._entries[key_digest]
+
+
+def _put_bounded(entries: OrderedDict[bytes, Any], key: bytes, value: Any, limit: int) -> None:
+    entries[key] = value
+    entries.move_to_end(key)
+    while len(entries) > limit:
+        entries.popitem(last=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """Budgets per minute: each role's keys, and each client address's failed
+    authentications (0: no limit)."""
+
+    per_role: Mapping[Role, int]
+    auth_failures: int
+    auth_failure_pause_seconds: float = 0.0
 
 
 def key_cache(request: Request) -> KeyCache:
@@ -125,20 +152,60 @@ def bearer_secret(request: Request) -> str | None:
 
 
 async def authenticate(request: Request, secret: str | None) -> Caller:
-    if secret is None:
-        raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
+    """The caller of a live key, counted against its budget. A request that fails
+    authentication is counted against its client address's budget: once that is spent,
+    the address gets a 429 and no token of it is looked up in the database."""
+    caller = await _caller_of(request, secret)
+    limiter: RateLimiter = request.app.state.rate_limiter
+    limits: RateLimits = request.app.state.rate_limits
+    if caller is None:
+        verdict = limiter.take(_address(request), limits.auth_failures)
+        if verdict is not None and not verdict.allowed:
+            # jittered, so that a flood's connections come back spread out, not at once
+            await asyncio.sleep(limits.auth_failure_pause_seconds * random.uniform(0.5, 1.5))
+        _refuse_over(request, verdict, "requests that fail authentication a minute from here")
+        if secret is None:
+            raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
+        raise Unauthorized("this API key is unknown or revoked")
+    request.state.key_id = str(caller.key_id)
+    verdict = limiter.take(caller.key_id, limits.per_role.get(caller.role, 0))
+    _refuse_over(request, verdict, "requests a minute with this key")
+    return caller
+
+
+async def _caller_of(request: Request, secret: str | None) -> Caller | None:
+    if secret is None or not well_formed(secret):
+        return None  # no database round trip for what cannot be a key
     key_digest = digest(secret)
     cache = key_cache(request)
     known, caller = cache.get(key_digest)
-    if not known:
-        async with get_database(request).sessions() as session:
-            key = await repository.find_active(session, key_digest)
-        caller = None if key is None else Caller.of(key)
-        cache.put(key_digest, caller)
-    if caller is None:
-        raise Unauthorized("this API key is unknown or revoked")
-    request.state.key_id = str(caller.key_id)
+    if known:
+        return caller
+    limiter: RateLimiter = request.app.state.rate_limiter
+    limits: RateLimits = request.app.state.rate_limits
+    if not limiter.can_take(_address(request), limits.auth_failures):
+        return None  # an address out of failures looks nothing more up
+    async with get_database(request).sessions() as session:
+        key = await repository.find_active(session, key_digest)
+    caller = None if key is None else Caller.of(key)
+    cache.put(key_digest, caller)
     return caller
+
+
+def _refuse_over(request: Request, verdict: Verdict | None, what: str) -> None:
+    if verdict is None:
+        return
+    request.state.rate_limit = verdict  # its headers go on the response
+    if not verdict.allowed:
+        raise TooManyRequests(
+            f"{verdict.limit} {what} at most", retry_after_seconds=verdict.retry_after_seconds
+        )
+
+
+def _address(request: Request) -> str:
+    """The client's address: the peer, or the proxy's word for it where uvicorn was told
+    to trust the proxy (``--proxy-headers``, ``--forwarded-allow-ips``)."""
+    return request.client.host if request.client else ""
 
 
 class KeyRequirement(HTTPBearer):
@@ -159,15 +226,6 @@ class KeyRequirement(HTTPBearer):
 
     async def __call__(self, request: Request) -> Caller:  # type: ignore[override]
         caller = await authenticate(request, bearer_secret(request))
-        limiter: RateLimiter = request.app.state.rate_limiter
-        verdict = limiter.take(caller.key_id, caller.role)
-        if verdict is not None:
-            request.state.rate_limit = verdict  # its headers go on the response
-            if not verdict.allowed:
-                raise TooManyRequests(
-                    f"this key may make {verdict.limit} requests a minute",
-                    retry_after_seconds=verdict.retry_after_seconds,
-                )
         if caller.role not in self.roles:
             raise Forbidden(f"a {caller.role.value} key may not do this")
         if self.scope is not None and self.scope not in caller.scopes:

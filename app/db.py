@@ -3,7 +3,7 @@
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -11,8 +11,8 @@ from typing import Annotated, Any, ClassVar, TypeVar
 
 import asyncpg
 import orjson
-from fastapi import Depends, Request
-from sqlalchemy import Computed, DateTime, Enum, MetaData, func
+from fastapi import Depends, Request, Response
+from sqlalchemy import CheckConstraint, Computed, DateTime, Enum, MetaData, func
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -74,6 +74,29 @@ async def save_changes(
     record.updated_at = func.now()
     await session.flush()
     await session.refresh(record)
+
+
+def guards(field: str, detail: str) -> dict[str, str]:
+    """The ``info`` of a CHECK constraint a client's values can break: the field it is
+    answered on (a 422 with that pointer) and what the field must be."""
+    return {"field": field, "detail": detail}
+
+
+def internal(why: str) -> dict[str, str]:
+    """The ``info`` of a CHECK constraint no client's values can break, and why."""
+    return {"internal": why}
+
+
+def field_guards(metadata: MetaData) -> dict[str, tuple[str, str]]:
+    """(field, what it must be) of each client-facing CHECK constraint, by its name in
+    PostgreSQL."""
+    found = {}
+    for table in metadata.tables.values():
+        for constraint in table.constraints:
+            if isinstance(constraint, CheckConstraint) and "field" in constraint.info:
+                # the naming convention has given it its full name by now
+                found[str(constraint.name)] = (constraint.info["field"], constraint.info["detail"])
+    return found
 
 
 def text_enum(kind: type[StrEnum], name: str, *, length: int = 40) -> Enum:
@@ -224,11 +247,20 @@ def get_database(request: Request) -> Database:
     return database
 
 
-async def transaction(request: Request) -> AsyncIterator[AsyncSession]:
+# what runs in a request's transaction once its route has returned, before the commit
+# (the audit entry of the write): app.state.before_commit, set by the app factory
+BeforeCommit = Callable[[AsyncSession, Request, Response], Awaitable[None]]
+
+
+async def transaction(request: Request, response: Response) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed when the route returns, before the
-    response is sent; rolled back when anything raises."""
+    response is sent; rolled back when anything raises. ``response`` is the one the
+    route sets its status and headers on."""
+    hooks: Sequence[BeforeCommit] = getattr(request.app.state, "before_commit", ())
     async with get_database(request).sessions() as session, session.begin():
         yield session
+        for hook in hooks:
+            await hook(session, request, response)
 
 
 SessionDep = Annotated[AsyncSession, Depends(transaction, scope="function")]

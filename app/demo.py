@@ -338,7 +338,7 @@ async def _one_parcours(
     pass_start = entry - dt.timedelta(days=10)
     await salaries.set_pass(
         session,
-        salarie.id,
+        salarie,
         number=pass_number,
         start_date=pass_start,
         end_date=pass_iae_end(pass_start, [], rules),

@@ -5,7 +5,7 @@ translated here, so no route writes an error response by hand.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, TypeAlias
 
 import asyncpg
@@ -292,18 +292,26 @@ _UNSTORABLE = (
 )
 
 
-def from_database_error(error: DatabaseError, retry_after: int) -> Problem | None:
+def from_database_error(
+    error: DatabaseError, retry_after: int, guards: Mapping[str, tuple[str, str]]
+) -> Problem | None:
     """Translate what PostgreSQL says into a problem; None when it is a bug of ours.
     The error comes through SQLAlchemy (ORM sessions) or straight from asyncpg (the
-    hot paths)."""
+    hot paths). ``guards``: the (field, what it must be) of each CHECK constraint a
+    client's values can break, by constraint name. No answer names a constraint."""
     if isinstance(error, PoolTimeoutError):
         return ServiceUnavailable("the database is busy", retry_after_seconds=retry_after)
     original: BaseException | None = error
     if isinstance(error, DBAPIError):
         original = getattr(error.orig, "__cause__", None) or error.orig
+    constraint: str = getattr(original, "constraint_name", None) or ""
+    if isinstance(original, asyncpg.CheckViolationError) and constraint in guards:
+        field, must_be = guards[constraint]
+        return ValidationFailed(f"{field}: {must_be}", errors=[field_problem(field, must_be)])
     if isinstance(error, IntegrityError) or isinstance(
         original, asyncpg.IntegrityConstraintViolationError
     ):
+        logger.info("constraint violated", extra={"constraint": constraint})
         return Conflict(_integrity_detail(original))
     if isinstance(original, _UNSTORABLE):
         return ValidationFailed(
@@ -325,15 +333,16 @@ def from_database_error(error: DatabaseError, retry_after: int) -> Problem | Non
 
 
 def _integrity_detail(original: BaseException | None) -> str:
-    constraint = getattr(original, "constraint_name", None)
     if isinstance(original, asyncpg.UniqueViolationError):
-        return f"a record with the same unique value exists ({constraint})"
+        return "a record with the same unique value exists"
     if isinstance(original, asyncpg.ForeignKeyViolationError):
-        return f"a referenced record does not exist, or is still referenced ({constraint})"
-    return f"the change breaks a database constraint ({constraint})"
+        return "a referenced record does not exist, or is still referenced"
+    return "the change conflicts with the records as they are"
 
 
-def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
+def install_error_handlers(
+    app: FastAPI, retry_after_seconds: int, guards: Mapping[str, tuple[str, str]]
+) -> None:
     def respond(request: Request, problem: Problem) -> Response:
         request_id = getattr(request.state, "request_id", None)
         return problem_response(problem, instance=request.url.path, request_id=request_id)
@@ -352,7 +361,7 @@ def install_error_handlers(app: FastAPI, retry_after_seconds: int) -> None:
 
     async def on_database(request: Request, error: Exception) -> Response:
         assert isinstance(error, DatabaseError)
-        problem = from_database_error(error, retry_after_seconds)
+        problem = from_database_error(error, retry_after_seconds, guards)
         if problem is None:
             raise error  # a bug of ours: the request middleware answers 500
         if problem.status == 503:

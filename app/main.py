@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from app import health
 from app.alerts import router as alerts
 from app.audit import router as audit
+from app.audit.in_transaction import record_before_commit
 from app.audit.middleware import AuditMiddleware
-from app.auth import KeyCache
+from app.auth import KeyCache, RateLimits
 from app.companies import router as companies
-from app.db import Database, create_engine, create_pool, database_url
+from app.db import Database, create_engine, create_pool, database_url, field_guards
 from app.errors import install_error_handlers, problem_responses, problem_schemas
 from app.idempotency.admission import Replay, replay_response
 from app.idempotency.middleware import IdempotencyMiddleware
@@ -35,6 +36,7 @@ from app.middleware import (
 )
 from app.migrate import head_revision
 from app.missions import router as missions
+from app.models import Base
 from app.networks import router as networks
 from app.pagination import CursorCodec
 from app.parcours import contracts_router as contracts
@@ -131,14 +133,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.schema_head = head_revision()
     app.state.key_cache = KeyCache(settings.key_cache_ttl_seconds, settings.key_cache_size)
-    app.state.rate_limiter = RateLimiter(
-        {Role(role): limit for role, limit in settings.rate_limit_per_minute.items()}
+    app.state.rate_limiter = RateLimiter()
+    app.state.rate_limits = RateLimits(
+        per_role={Role(role): limit for role, limit in settings.rate_limit_per_minute.items()},
+        auth_failures=settings.auth_failures_per_minute,
+        auth_failure_pause_seconds=settings.auth_failure_pause_seconds,
     )
     app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value().encode())
     app.state.metrics_registry = CollectorRegistry()
+    app.state.before_commit = [record_before_commit]
 
     app.openapi = lambda: contract(app)  # type: ignore[method-assign]
-    install_error_handlers(app, settings.retry_after_seconds)
+    install_error_handlers(app, settings.retry_after_seconds, field_guards(Base.metadata))
     app.add_exception_handler(Replay, replay_response)
     mount(
         app,

@@ -1,19 +1,19 @@
-"""Requests per API key: a token bucket for each key, kept in this process.
+"""Token buckets kept in this process: one per API key (its role's budget), and one per
+client address for failed authentications (their own budget).
 
 Each role has a budget of requests per minute (``JALON_RATE_LIMIT_PER_MINUTE``; 0: no
-limit). A key's bucket holds that many tokens and refills at that rate: a client may
-burst up to its budget, then goes at the budget's pace. The limit is per instance: with
-N instances behind a load balancer, a key may make up to N times its budget.
+limit); so do an address's requests that fail authentication
+(``JALON_AUTH_FAILURES_PER_MINUTE``). A bucket holds that many tokens and refills at that
+rate: a client may burst up to its budget, then goes at the budget's pace. The limit is
+per instance: with N instances behind a load balancer, a key may make up to N times its
+budget.
 """
 
 import math
 import time
-import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-
-from app.keys.models import Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,35 +39,38 @@ class _Bucket:
 
 
 class RateLimiter:
+    """Buckets by key (an API key's id, a client address), each spent against the
+    budget per minute it is given."""
+
     def __init__(
-        self,
-        per_minute: Mapping[Role, int],
-        *,
-        max_keys: int = 100_000,
-        clock: Callable[[], float] = time.monotonic,
+        self, *, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.per_minute = dict(per_minute)
         self.max_keys = max_keys
         self.clock = clock
-        self._buckets: OrderedDict[uuid.UUID, _Bucket] = OrderedDict()
+        self._buckets: OrderedDict[Hashable, _Bucket] = OrderedDict()
 
-    def take(self, key_id: uuid.UUID, role: Role) -> Verdict | None:
-        """Spends one token of the key's bucket; None when the role has no limit."""
-        limit = self.per_minute.get(role, 0)
+    def can_take(self, key: Hashable, limit: int) -> bool:
+        """Whether :meth:`take` would allow a request now, spending nothing."""
+        if limit <= 0:
+            return True
+        bucket = self._buckets.get(key)
+        return bucket is None or self._refilled(bucket, limit) >= 1
+
+    def take(self, key: Hashable, limit: int) -> Verdict | None:
+        """Spends one token of the key's bucket; None when there is no limit (0)."""
         if limit <= 0:
             return None
         per_second = limit / 60
-        now = self.clock()
-        bucket = self._buckets.get(key_id)
+        bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = _Bucket(tokens=float(limit), updated=now)
-            self._buckets[key_id] = bucket
+            bucket = _Bucket(tokens=float(limit), updated=self.clock())
+            self._buckets[key] = bucket
             while len(self._buckets) > self.max_keys:
                 self._buckets.popitem(last=False)  # the least recently seen key
         else:
-            bucket.tokens = min(limit, bucket.tokens + (now - bucket.updated) * per_second)
-            bucket.updated = now
-            self._buckets.move_to_end(key_id)
+            bucket.tokens = self._refilled(bucket, limit)
+            bucket.updated = self.clock()
+            self._buckets.move_to_end(key)
         allowed = bucket.tokens >= 1
         if allowed:
             bucket.tokens -= 1
@@ -78,3 +81,6 @@ class RateLimiter:
             reset_seconds=math.ceil((limit - bucket.tokens) / per_second),
             retry_after_seconds=0 if allowed else math.ceil((1 - bucket.tokens) / per_second),
         )
+
+    def _refilled(self, bucket: _Bucket, limit: int) -> float:
+        return min(limit, bucket.tokens + (self.clock() - bucket.updated) * limit / 60)

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     key_cache_size: int = Field(default=10_000, ge=1)
     # requests per minute and per key, by role (0: no limit); JSON, e.g. {"company": 300}
     rate_limit_per_minute: dict[str, int] = Field(default_factory=lambda: dict(RATE_LIMITS))
+    # requests per minute and client address that fail authentication (0: no limit)
+    auth_failures_per_minute: int = Field(default=60, ge=0)
+    # about how long an address past that budget waits for its 429 (0.5 to 1.5 times
+    # this): a flood of made-up tokens then costs one cheap answer per connection and pause
+    auth_failure_pause_seconds: float = Field(default=1.0, ge=0, le=60)
     secret_key: SecretStr = Field(
         default_factory=lambda: SecretStr(secrets.token_urlsafe(32)),
         description="Signs pagination cursors; set it when several processes serve jalon.",

@@ -275,7 +275,7 @@ async def _sql(sessions: Any, code: str, arguments: dict[str, Any]) -> None:
     async with sessions() as session:
         # as for the admin key of the HTTP calls: no small-cell count, aggregates read
         await queries.values(
-            session, code, family=CATALOGUE[code].family, count_people=False, **arguments
+            session, code, family=CATALOGUE[code].family, cell_seed=None, **arguments
         )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import orjson
 
-from bench.results import machine
+from bench.results import machine, sections_of
 from tests.support.figures import FIGURES_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +82,30 @@ SCENARIOS: dict[str, tuple[str, str]] = {
         "DELETE /v1/salaries/{id}: identity removed, indicators compared before and after",
         "tests/salaries/test_privacy.py",
     ),
+    "idempotency before authentication": (
+        "1 001 POSTs with an Idempotency-Key and made-up or no bearer tokens; a revoked "
+        "key's retry; a retry over the rate budget; retries of answers that showed a "
+        "secret: 401, 429 with RateLimit-*, 409 secret-shown-once, nothing kept",
+        "tests/idempotency/test_boundary.py",
+    ),
+    "failed authentication per address": (
+        "Made-up tokens from one address past its budget of failures: 401s, then 429s "
+        "after a pause, with RateLimit-*, and no database look-up once the budget is spent "
+        "(the latency under a flood: bench.flood, below)",
+        "tests/keys/test_unauthenticated_floods.py",
+    ),
+    "identity after pseudonymisation": (
+        "A salarié written through every POST with an Idempotency-Key and a subscriber to "
+        "every event, then DELETE: no column of any table, and no log line, holds their "
+        "names, birth date, NIR (or its SHA-256), commune, France Travail id or PASS number",
+        "tests/salaries/test_privacy_everywhere.py",
+    ),
+    "differencing attack": (
+        "A network key subtracts cumulative periods (January 2024 to M minus to M-1) to "
+        "read small cells, per structure: exact figures give every count away; the "
+        "network's perturbed figures (cell-key method) do not",
+        "tests/indicators/test_differencing.py",
+    ),
     "purge past the retention": (
         "jalon purge on a chosen day: only salariés past the retention pseudonymised, "
         "indicators compared before and after, each pseudonymisation audited",
@@ -90,6 +114,9 @@ SCENARIOS: dict[str, tuple[str, str]] = {
 }
 TESTS = [
     *sorted({test for _, test in SCENARIOS.values()}),
+    "tests/test_boundary_holes.py",
+    "tests/webhooks/test_hostile_receivers.py",
+    "tests/webhooks/test_rules.py",
     "tests/test_outage.py",
     "tests/audit",
     "tests/test_ratelimit.py",
@@ -110,7 +137,9 @@ def main() -> int:
     figures_path.unlink(missing_ok=True)
     found = {entry["scenario"]: entry["figures"] for entry in map(orjson.loads, lines)}
     summary = re.findall(r"^=*\s*(\d+ (?:passed|failed).*?)\s*=*$", run.stdout, re.MULTILINE)
-    REPORT.write_text(render(found, summary[-1] if summary else "no summary", run.returncode))
+    kept = sections_of(REPORT)  # what other scripts wrote here (bench.flood)
+    page = render(found, summary[-1] if summary else "no summary", run.returncode)
+    REPORT.write_text("\n\n".join([page.rstrip(), *kept]) + "\n")
     print(f"wrote {REPORT}")
     return run.returncode
 
@@ -152,6 +181,30 @@ def render(found: dict[str, dict[str, object]], summary: str, returncode: int) -
             "headers, 429 with Retry-After.",
             "- `tests/test_security_headers.py`: security headers on every answer, "
             "CORS off unless configured.",
+            "- `tests/test_boundary_holes.py`: a staffed mission keeps its structure (PUT, "
+            "bulk); a pseudonymised person's parcours takes no free text; a PASS IAE number "
+            "is unique per structure, and a 409 never names a constraint or another "
+            "structure's record; instants past 2199 or before 1900 (any offset) are 422s; "
+            "`dry_run` is `true` or `false`, and a dry run is not audited; a key bound to "
+            "nothing is a 422; every CHECK constraint a client can trip is a 422 on its field.",
+            "- `tests/webhooks/test_hostile_receivers.py`: an answer trickling a byte every "
+            "0.2 s is cut at the attempt's total deadline; a 100 MB answer is read 4 KiB far.",
+            "- `tests/webhooks/test_rules.py`: IPv6 forms embedding a private or loopback "
+            "IPv4 (NAT64, 6to4, Teredo, IPv4-compatible, IPv4-translated) and site-local "
+            "addresses are refused as targets.",
+            "- `tests/audit/test_audit.py`: an ORM write and its audit entry commit in one "
+            "transaction (same xmin); when the entry cannot be written, neither is the write.",
+            "",
+            "## What the audit log can lose",
+            "",
+            "Writes through the ORM session (every write but two) and their audit entry are "
+            "one transaction: both stand, or neither. The two fast-path writes, `POST "
+            "/v1/missions` and `PUT /v1/contracts/{id}/hours/{month}`, are one statement "
+            "committed on its own; their entry is written just after, on another "
+            "connection. If jalon dies between the two, or the entry fails (logged, without "
+            "the request's content), that write stands without its entry. Nothing else is "
+            "lost: a write that did not commit has no entry, and an entry never describes a "
+            "write that did not happen.",
             "",
         ]
     )

@@ -28,12 +28,13 @@ def machine() -> str:
     )
 
 
-def write_section(name: str, lines: list[str]) -> None:
+def write_section(name: str, lines: list[str], page: Path = RESULTS) -> None:
+    """Rewrites the section ``name`` of ``page`` (bench/RESULTS.md unless said)."""
     start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
     stamp = f"Latest run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC."
     section = "\n".join([start, *lines[:1], "", stamp, *lines[1:], end])
-    text = RESULTS.read_text() if RESULTS.exists() else HEADER
-    if not text.startswith("# Benchmark results"):
+    text = page.read_text() if page.exists() else HEADER
+    if page == RESULTS and not text.startswith("# Benchmark results"):
         text = HEADER
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
     text = (
@@ -41,4 +42,11 @@ def write_section(name: str, lines: list[str]) -> None:
         if pattern.search(text)
         else f"{text.rstrip()}\n\n{section}\n"
     )
-    RESULTS.write_text(text if text.endswith("\n") else text + "\n")
+    page.write_text(text if text.endswith("\n") else text + "\n")
+
+
+def sections_of(page: Path) -> list[str]:
+    """The sections :func:`write_section` wrote into ``page``, as they are."""
+    text = page.read_text() if page.exists() else ""
+    pattern = re.compile(r"<!-- ([\w-]+) -->.*?<!-- /\1 -->", re.DOTALL)
+    return [match.group(0) for match in pattern.finditer(text)]

@@ -57,6 +57,7 @@ def settings(database_url: str) -> Settings:
         log_format="text",
         webhooks_dispatch=False,  # the webhook tests run the dispatcher themselves
         webhook_allowed_networks=["127.0.0.0/8"],
+        auth_failure_pause_seconds=0,  # tests of the pause set their own
     )
 
 

@@ -246,10 +246,14 @@ def catalogue(structure_id: str, contract_id: str) -> list[Hostile]:
         ),
         Hostile("period to 9999-12", "GET", "/v1/indicators/etp_realises?from=0001-01&to=9999-12"),
         Hostile(
-            "datetime far in the past (valid: an empty or full page)",
+            "datetime far in the past (instants are bounded to 1900-2199, as dates are)",
             "GET",
             "/v1/salaries?updated_since=0001-01-01T00:00:00-23:59",
-            statuses=(200,),
+        ),
+        Hostile(
+            "datetime past year 9999 in UTC",
+            "GET",
+            "/v1/missions?updated_since=9999-12-31T23:59:59-14:00",
         ),
         # look-alikes
         Hostile(

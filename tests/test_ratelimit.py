@@ -25,32 +25,35 @@ class Clock:
 
 def test_a_bucket_bursts_then_refills_at_its_pace() -> None:
     clock = Clock()
-    limiter = RateLimiter({Role.company: 60}, clock=clock)  # one a second
+    limiter = RateLimiter(clock=clock)
     key = uuid.uuid4()
-    verdicts = [limiter.take(key, Role.company) for _ in range(61)]
+    verdicts = [limiter.take(key, 60) for _ in range(61)]  # 60 a minute: one a second
     assert all(v is not None and v.allowed for v in verdicts[:60])
     last = verdicts[60]
     assert last is not None
     assert not last.allowed
     assert (last.remaining, last.retry_after_seconds, last.reset_seconds) == (0, 1, 60)
+    assert not limiter.can_take(key, 60)
     clock.now += 1.0
-    again = limiter.take(key, Role.company)
+    assert limiter.can_take(key, 60)
+    again = limiter.take(key, 60)
     assert again is not None
     assert again.allowed
     clock.now += 3600
-    full = limiter.take(key, Role.company)
+    full = limiter.take(key, 60)
     assert full is not None
     assert full.remaining == 59  # never more than the budget
 
 
-def test_keys_have_their_own_buckets_and_roles_their_budgets() -> None:
-    limiter = RateLimiter({Role.company: 1, Role.admin: 0}, max_keys=2)
+def test_keys_have_their_own_buckets_and_a_budget_of_0_is_no_limit() -> None:
+    limiter = RateLimiter(max_keys=2)
     first, second = uuid.uuid4(), uuid.uuid4()
-    assert limiter.take(first, Role.company).allowed  # type: ignore[union-attr]
-    assert not limiter.take(first, Role.company).allowed  # type: ignore[union-attr]
-    assert limiter.take(second, Role.company).allowed  # type: ignore[union-attr]
-    assert limiter.take(uuid.uuid4(), Role.admin) is None  # 0: no limit
-    limiter.take(uuid.uuid4(), Role.company)
+    assert limiter.take(first, 1).allowed  # type: ignore[union-attr]
+    assert not limiter.take(first, 1).allowed  # type: ignore[union-attr]
+    assert limiter.take(second, 1).allowed  # type: ignore[union-attr]
+    assert limiter.take(uuid.uuid4(), 0) is None  # 0: no limit
+    assert limiter.can_take(first, 0)
+    limiter.take(uuid.uuid4(), 1)
     assert len(limiter._buckets) == 2  # the least recently seen key was forgotten
 
 

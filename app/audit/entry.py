@@ -3,13 +3,16 @@
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qs
 
 import orjson
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # operations that take a POST but write nothing
 READ_ONLY_OPERATIONS = frozenset({"validate_contract"})
+# request.state: the field names a route noted itself (a bulk import, parsed once)
+FIELDS_NOTED = "audit_fields"
+# a larger body is not parsed again for its field names
+KEPT_BODY_BYTES = 1_048_576
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_]{1,80}$")
 _MAX_FIELDS = 100
 
@@ -24,13 +27,10 @@ class AuditFacts:
     fields: list[str]
 
 
-def is_write(method: str, path: str, operation: str | None, query: bytes) -> bool:
+def is_write(method: str, path: str, operation: str | None) -> bool:
     if method not in WRITE_METHODS or not path.startswith("/v1/") or operation is None:
         return False
-    if operation in READ_ONLY_OPERATIONS:
-        return False
-    dry_run = parse_qs(query.decode("latin-1")).get("dry_run", ["false"])[-1]
-    return dry_run.lower() not in {"true", "1"}
+    return operation not in READ_ONLY_OPERATIONS
 
 
 def resource_of(path: str) -> str:

@@ -13,6 +13,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.audit import repository
 from app.audit.entry import (
+    FIELDS_NOTED,
+    KEPT_BODY_BYTES,
     WRITE_METHODS,
     AuditFacts,
     field_names,
@@ -20,11 +22,11 @@ from app.audit.entry import (
     resource_id_of,
     resource_of,
 )
+from app.audit.in_transaction import NOTHING_WRITTEN, RECORDED
 from app.db import Database
 from app.idempotency.admission import REPLAYED
 
 error_log = logging.getLogger("jalon.errors")
-_KEPT_BYTES = 1_048_576
 
 
 class AuditMiddleware:
@@ -36,14 +38,14 @@ class AuditMiddleware:
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
-        kept = 0  # bytes of body kept for the field names, up to _KEPT_BYTES
+        kept = 0  # bytes of body kept for the field names, up to KEPT_BODY_BYTES
         status = 0
         location: str | None = None
 
         async def receive_and_keep() -> Message:
             nonlocal kept
             message = await receive()
-            if message["type"] == "http.request" and kept <= _KEPT_BYTES:
+            if message["type"] == "http.request" and kept <= KEPT_BODY_BYTES:
                 chunk = message.get("body", b"")
                 kept += len(chunk)
                 chunks.append(chunk)
@@ -61,11 +63,10 @@ class AuditMiddleware:
         await self.app(scope, receive_and_keep, send_and_note)
         route = scope.get("route")
         operation = getattr(route, "name", None)
-        if scope.get("state", {}).get(REPLAYED):
+        state = scope.get("state", {})
+        if state.get(REPLAYED) or state.get(NOTHING_WRITTEN) or state.get(RECORDED):
             return
-        if not 200 <= status < 300 or not is_write(
-            scope["method"], scope["path"], operation, scope.get("query_string", b"")
-        ):
+        if not 200 <= status < 300 or not is_write(scope["method"], scope["path"], operation):
             return
         assert operation is not None
         facts = AuditFacts(
@@ -81,10 +82,10 @@ class AuditMiddleware:
 
 def _fields(scope: Scope, chunks: list[bytes], kept: int) -> list[str]:
     """What the route noted (a bulk import), else the names in a body of moderate size."""
-    noted: list[str] | None = scope.get("state", {}).get("audit_fields")
+    noted: list[str] | None = scope.get("state", {}).get(FIELDS_NOTED)
     if noted is not None:
         return noted
-    return field_names(b"".join(chunks)) if kept <= _KEPT_BYTES else []
+    return field_names(b"".join(chunks)) if kept <= KEPT_BODY_BYTES else []
 
 
 async def _record(scope: Scope, facts: AuditFacts) -> None:

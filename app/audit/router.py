@@ -1,4 +1,3 @@
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -11,6 +10,7 @@ from app.auth import AdminReader
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import Page, PageDep, build_page
+from app.reference.schemas import Instant
 from app.routing import api_router
 
 router = api_router(
@@ -40,8 +40,8 @@ async def list_audit_entries(
     ] = None,
     resource_id: Annotated[str | None, Query(max_length=200, description="One record")] = None,
     request_id: Annotated[str | None, Query(max_length=128)] = None,
-    since: Annotated[dt.datetime | None, Query(description="At or after")] = None,
-    until: Annotated[dt.datetime | None, Query(description="Before")] = None,
+    since: Annotated[Instant | None, Query(description="At or after")] = None,
+    until: Annotated[Instant | None, Query(description="Before")] = None,
 ) -> Page[AuditEntryRead]:
     filters = AuditFilters(key_id, action, resource, resource_id, request_id, since, until)
     rows = await repository.page(

@@ -1,7 +1,7 @@
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Versioned, siren_of_siret, text_enum, uuid_pk
+from app.db import Base, Versioned, guards, siren_of_siret, text_enum, uuid_pk
 from app.reference.enums import ActivitySector, CompanyCategory, CompanySize
 
 
@@ -12,7 +12,9 @@ class Company(Versioned, Base):
     __tablename__ = "companies"
     __table_args__ = (
         CheckConstraint(
-            "category = 'particulier' OR siret IS NOT NULL", name="siret_unless_individual"
+            "category = 'particulier' OR siret IS NOT NULL",
+            name="siret_unless_individual",
+            info=guards("siret", "required unless the category is particulier"),
         ),
         Index("ix_companies_updated_at_id", "updated_at", "id"),
     )

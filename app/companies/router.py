@@ -1,4 +1,3 @@
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -16,7 +15,7 @@ from app.keys.models import Role
 from app.pagination import Page, PageDep, build_page
 from app.reference.enums import ActivitySector, CompanySize
 from app.reference.identifiers import Siret
-from app.reference.schemas import RegionCode
+from app.reference.schemas import Instant, RegionCode
 from app.reference.territory import validate_region
 from app.routing import api_router
 
@@ -71,7 +70,7 @@ async def list_companies(
     ] = None,
     siret: Annotated[Siret | None, Query()] = None,
     updated_since: Annotated[
-        dt.datetime | None, Query(description="Changed at or after (ISO 8601)")
+        Instant | None, Query(description="Changed at or after (ISO 8601)")
     ] = None,
 ) -> Page[CompanyRead]:
     filters = CompanyFilters(size, sector, region, q, siret, updated_since)

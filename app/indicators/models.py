@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, created_at, text_enum, uuid_pk
+from app.db import Base, created_at, guards, text_enum, uuid_pk
 
 
 class ScopeKind(StrEnum):
@@ -22,13 +22,18 @@ class IndicatorObjective(Base):
 
     __tablename__ = "indicator_objectives"
     __table_args__ = (
-        CheckConstraint("period_start <= period_end", name="period_ordered"),
+        CheckConstraint(
+            "period_start <= period_end",
+            name="period_ordered",
+            info=guards("period_end", "on or after period_start"),
+        ),
         CheckConstraint(
             "(scope_kind = 'region') = (region_code IS NOT NULL)"
             " AND (scope_kind = 'structure') = (structure_id IS NOT NULL)"
             " AND (scope_kind = 'company') = (company_id IS NOT NULL)"
             " AND (scope_kind = 'network') = (network_id IS NOT NULL)",
             name="scope_matches_kind",
+            info=guards("scope_kind", "the scope names exactly the record its kind asks for"),
         ),
     )
 

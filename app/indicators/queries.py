@@ -8,11 +8,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, column, literal_column, select, text, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    bindparam,
+    cast,
+    column,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.indicators.catalogue import Dimension, Family
+from app.indicators.perturbation import CELL_KEYS
 from app.networks import repository as networks
 from app.structures.models import Structure
 
@@ -143,6 +158,9 @@ RECORDS = "max(f.records)"
 MONTH_DAYS = "30.4375"
 
 
+PEOPLE = "count(DISTINCT f.salarie_id)"
+
+
 @dataclass(frozen=True)
 class Formula:
     facts: str
@@ -152,9 +170,12 @@ class Formula:
     # how many salariés stand behind a group, for small-cell suppression (None: no one's
     # data); from the hour aggregates, the most records of one structure-month: a lower
     # bound, so a doubtful group is hidden rather than shown
-    salaries: str | None = "count(DISTINCT f.salarie_id)"
+    salaries: str | None = PEOPLE
     by_category: bool = False
     tally: str = "count(*)"  # how rows count, for the breakdown by category
+    # which of value, numerator and denominator are counts of people or their records
+    # (perturbed for company and network keys; sums of hours or days are not counts)
+    counts: tuple[str, ...] = ("value",)
 
 
 FORMULAS: dict[str, Formula] = {
@@ -166,17 +187,21 @@ FORMULAS: dict[str, Formula] = {
         "",
         f"count(*) FILTER (WHERE f.category IN {DYNAMIC})",
         "count(*) FILTER (WHERE f.category <> 'retrait')",
+        counts=("numerator", "denominator"),
     ),
     "taux_emploi_durable": Formula(
         EXITS,
         "",
         "count(*) FILTER (WHERE f.category = 'emploi_durable')",
         "count(*) FILTER (WHERE f.category <> 'retrait')",
+        counts=("numerator", "denominator"),
     ),
     "duree_moyenne_contrat_mois": Formula(
-        CONTRACTS_ENDED, "", f"sum(f.days) / {MONTH_DAYS}", "count(*)"
+        CONTRACTS_ENDED, "", f"sum(f.days) / {MONTH_DAYS}", "count(*)", counts=("denominator",)
     ),
-    "duree_moyenne_parcours_mois": Formula(EXITS, "", f"sum(f.days) / {MONTH_DAYS}", "count(*)"),
+    "duree_moyenne_parcours_mois": Formula(
+        EXITS, "", f"sum(f.days) / {MONTH_DAYS}", "count(*)", counts=("denominator",)
+    ),
     "heures_travaillees": Formula(HOURS, "sum(f.hours)", salaries=RECORDS),
     "etp_realises": Formula(HOURS, "sum(f.etp)", salaries=RECORDS),
     "etp_conventionnes": Formula(FUNDED, "sum(f.etp_funded)", salaries=None),
@@ -188,9 +213,15 @@ FORMULAS: dict[str, Formula] = {
     "entreprises_clientes": Formula(
         MISSIONS_RUNNING, "count(DISTINCT f.company_id)", salaries=None
     ),
-    "heures_clauses_sociales": Formula(CLAUSE_HOURS, "sum(f.hours)"),
+    "heures_clauses_sociales": Formula(CLAUSE_HOURS, "sum(f.hours)", counts=()),
     "secteurs_activite": Formula(MISSIONS_RUNNING, "count(DISTINCT f.sector)", salaries=None),
-    "freins_leves": Formula(FREINS, "", "count(*) FILTER (WHERE f.lifted)", "count(*)"),
+    "freins_leves": Formula(
+        FREINS,
+        "",
+        "count(*) FILTER (WHERE f.lifted)",
+        "count(*)",
+        counts=("numerator", "denominator"),
+    ),
 }
 
 KEPT = "sum(f.exits)"
@@ -270,11 +301,13 @@ async def values(
     scope: Scope,
     filters: Filters,
     family: Family,
-    count_people: bool = True,
+    cell_seed: int | None = None,
 ) -> Sequence[Row[Any]]:
     """The indicator's rows: the dimension values, then value, numerator, denominator,
-    the number of distinct salariés behind the figure (when ``count_people``; the
-    aggregates are read otherwise), and exits by category."""
+    the number of distinct salariés behind the figure and the group's cell key (with
+    ``cell_seed``, for company and network keys; the aggregates are read otherwise, when
+    they hold the indicator), and exits by category."""
+    count_people = cell_seed is not None
     formula = FORMULAS[code] if count_people else FAST_FORMULAS.get(code, FORMULAS[code])
     time = next((d for d in group_by if d in STEPS), None)
     step = STEPS[time] if time else WHOLE_PERIOD
@@ -303,6 +336,10 @@ async def values(
             literal_column("NULL").label("denominator"),
         ]
     measures.append(literal_column(formula.salaries or "NULL").label("salaries"))
+    people = cell_seed is not None and formula.salaries == PEOPLE
+    measures.append(
+        (_cell_key(cell_seed) if cell_seed is not None and people else null()).label("cell_key")
+    )
     if formula.by_category:
         measures += [
             literal_column(
@@ -318,6 +355,16 @@ async def values(
         .order_by(*dimensions)
     )
     return (await session.execute(statement)).all()
+
+
+def _cell_key(seed: int) -> ColumnElement[Any]:
+    """A group's cell key: the sum of its people's record keys (a keyed hash of each
+    salarié's id), modulo 2**32 (:mod:`app.indicators.perturbation`)."""
+    record_key = func.hashtextextended(
+        literal_column("f.salarie_id::text"), bindparam("cell_seed", seed, type_=BigInteger)
+    ).op("&")(literal(CELL_KEYS - 1, BigInteger))
+    total = func.coalesce(func.sum(distinct(record_key)), 0)
+    return cast(func.mod(total, literal(CELL_KEYS, BigInteger)), BigInteger)
 
 
 def _scope(scope: Scope, facts: Any) -> ColumnElement[bool]:

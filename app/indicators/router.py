@@ -11,6 +11,7 @@ from app.errors import Forbidden, NotFound, ValidationFailed, field_problem, pro
 from app.indicators import repository, service
 from app.indicators.catalogue import CATALOGUE, Dimension, Family
 from app.indicators.models import IndicatorObjective, ScopeKind
+from app.indicators.perturbation import Protection, seed_of
 from app.indicators.queries import Filters
 from app.indicators.schemas import (
     Dashboard,
@@ -82,7 +83,7 @@ async def dashboard(
             group_by=[],
             scope=scope,
             filters=filters,
-            threshold=_threshold(caller, request),
+            protection=_protection(caller, request),
         )
         row = values.rows[0] if values.rows else None
         achieved = row.value if row else None
@@ -145,7 +146,7 @@ async def indicator_values(
         group_by=group_by,
         scope=service.scope_of(caller, found),
         filters=filters,
-        threshold=_threshold(caller, request),
+        protection=_protection(caller, request),
     )
     if CSV in request.headers.get("accept", ""):
         return Response(_csv(values, comma=decimal == "comma"), media_type=f"{CSV}; charset=utf-8")
@@ -219,10 +220,12 @@ async def _visible(
     return objective
 
 
-def _threshold(caller: Caller, request: Request) -> int | None:
+def _protection(caller: Caller, request: Request) -> Protection | None:
+    """Company and network keys read aggregates of other people's data: small groups
+    hidden, counts perturbed. Admin and structure keys read exact figures."""
     if caller.role in (Role.company, Role.network):
         threshold: int = request.app.state.settings.small_cell_threshold
-        return threshold
+        return Protection(threshold, seed_of(request.app.state.nir_key))
     return None
 
 

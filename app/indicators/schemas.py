@@ -74,6 +74,7 @@ class IndicatorValues(BaseModel):
                     ],
                     "suppressed_rows": 0,
                     "small_cell_threshold": 5,
+                    "perturbation": 2,
                 }
             ]
         }
@@ -87,6 +88,12 @@ class IndicatorValues(BaseModel):
     rows: list[ValueRow]
     suppressed_rows: int = Field(description="Groups hidden by small-cell suppression")
     small_cell_threshold: int | None = Field(description="Applied to company and network keys")
+    perturbation: int | None = Field(
+        None,
+        description="For company and network keys: each count (of salariés, exits, entries, "
+        "freins; a rate's terms) is shown give or take at most this, the same people always "
+        "giving the same figure (the cell-key method: see the README)",
+    )
 
 
 class IndicatorObjectiveCreate(BaseModel):

@@ -13,6 +13,7 @@ from app.errors import Forbidden, ValidationFailed, field_problem
 from app.indicators import queries
 from app.indicators.catalogue import CATALOGUE, TIME, Dimension, Family, Indicator
 from app.indicators.models import IndicatorObjective, ScopeKind
+from app.indicators.perturbation import SPREAD, Protection, perturbed
 from app.indicators.queries import CATEGORIES, Filters, Scope
 from app.indicators.schemas import IndicatorValues, ValueRow
 from app.keys.models import Role
@@ -113,9 +114,10 @@ async def compute(
     group_by: Sequence[Dimension],
     scope: Scope,
     filters: Filters,
-    threshold: int | None,
+    protection: Protection | None,
 ) -> IndicatorValues:
-    """The indicator's rows, small cells hidden when ``threshold`` is set."""
+    """The indicator's rows; with ``protection`` (company and network keys), small
+    groups hidden and counts perturbed (:mod:`app.indicators.perturbation`)."""
     rows = await queries.values(
         session,
         found.code,
@@ -125,9 +127,9 @@ async def compute(
         scope=scope,
         filters=filters,
         family=found.family,
-        count_people=threshold is not None,
+        cell_seed=protection.seed if protection else None,
     )
-    values = [_row(found, row, group_by, threshold) for row in rows]
+    values = [_row(found, row, group_by, protection) for row in rows]
     return IndicatorValues(
         indicator=found.code,
         unit=found.unit,
@@ -136,18 +138,21 @@ async def compute(
         group_by=list(group_by),
         rows=values,
         suppressed_rows=sum(row.suppressed for row in values),
-        small_cell_threshold=threshold,
+        small_cell_threshold=protection.threshold if protection else None,
+        perturbation=SPREAD if protection else None,
     )
 
 
 def _row(
-    found: Indicator, row: Any, group_by: Sequence[Dimension], threshold: int | None
+    found: Indicator, row: Any, group_by: Sequence[Dimension], protection: Protection | None
 ) -> ValueRow:
-    mapping = row._mapping
+    mapping = dict(row._mapping)
     dimensions = {d.value: _plain(mapping[d.value]) for d in group_by}
     salaries = mapping["salaries"]
-    if threshold is not None and salaries is not None and salaries < threshold:
+    if protection is not None and salaries is not None and salaries < protection.threshold:
         return ValueRow(dimensions=dimensions, value=None, suppressed=True)
+    if protection is not None and mapping["cell_key"] is not None:
+        mapping = _perturbed(found, mapping)
     places = RATE_PLACES if found.is_rate else COUNT_PLACES if found.unit in COUNTS else PLACES
     breakdown = {c: mapping[c] for c in CATEGORIES} if found.code == "sorties" else None
     return ValueRow(
@@ -157,6 +162,24 @@ def _row(
         denominator=_term(mapping["denominator"]),
         breakdown=breakdown,
     )
+
+
+def _perturbed(found: Indicator, mapping: dict[str, Any]) -> dict[str, Any]:
+    """The row with each of its counts perturbed by the group's cell key; a rate or a
+    mean recomputed from its perturbed terms."""
+    cell_key: int = mapping["cell_key"]
+    changed = dict(mapping)
+    counted = queries.FORMULAS[found.code].counts
+    for figure in counted:
+        if changed[figure] is not None:
+            changed[figure] = perturbed(int(changed[figure]), cell_key, figure)
+    if found.code == "sorties":
+        for category in CATEGORIES:
+            changed[category] = perturbed(int(changed[category]), cell_key, category)
+    if "denominator" in counted and changed["numerator"] is not None:
+        denominator = changed["denominator"]
+        changed["value"] = Decimal(changed["numerator"]) / denominator if denominator else None
+    return changed
 
 
 def _round(value: Any, places: Decimal) -> Decimal | None:

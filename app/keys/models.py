@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, LargeBinary, String
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, created_at, text_enum, uuid_pk
+from app.db import Base, created_at, guards, internal, text_enum, uuid_pk
 
 
 class Role(StrEnum):
@@ -32,12 +32,18 @@ class ApiKey(Base):
             " AND (role = 'company') = (company_id IS NOT NULL)"
             " AND (role = 'network') = (network_id IS NOT NULL)",
             name="binding_matches_role",
+            info=guards("role", "a structure, company or network key names its own, and no other"),
         ),
         CheckConstraint(
             "cardinality(scopes) >= 1 AND scopes <@ ARRAY['read', 'write']::varchar[]",
             name="known_scopes",
+            info=guards("scopes", "read, write or both"),
         ),
-        CheckConstraint("octet_length(digest) = 32", name="digest_is_sha256"),
+        CheckConstraint(
+            "octet_length(digest) = 32",
+            name="digest_is_sha256",
+            info=internal("the digest is computed by jalon"),
+        ),
     )
 
     id: Mapped[uuid_pk]

@@ -6,13 +6,29 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.companies.models import Company
 from app.db import insert_record
 from app.keys.models import ApiKey
 from app.keys.schemas import KeyCreate
+from app.networks.models import Network
 from app.pagination import keyset
+from app.structures.models import Structure
 
 LIST_NAME = "keys"
 SORT_KEY = (ApiKey.created_at, ApiKey.id)
+
+
+async def missing_binding(session: AsyncSession, values: KeyCreate) -> str | None:
+    """The binding field (structure_id, company_id, network_id) naming no record."""
+    for field, model in (
+        ("structure_id", Structure),
+        ("company_id", Company),
+        ("network_id", Network),
+    ):
+        bound = getattr(values, field)
+        if bound is not None and await session.get(model, bound) is None:
+            return field
+    return None
 
 
 async def create(

@@ -5,12 +5,13 @@ from fastapi import Depends, Query, Request, status
 
 from app.auth import AdminReader, AdminWriter, AnyCaller, key_cache
 from app.db import SessionDep
-from app.errors import NotFound, problem_responses
+from app.errors import NotFound, ValidationFailed, field_problem, problem_responses
 from app.idempotency.admission import shows_secret
 from app.keys import repository, service
 from app.keys.models import ApiKey
 from app.keys.schemas import KeyCreate, KeyCreated, KeyRead
 from app.pagination import Page, PageDep, build_page
+from app.reference.schemas import QueryFlag
 from app.routing import api_router
 
 router = api_router(
@@ -29,6 +30,10 @@ router = api_router(
     dependencies=[Depends(shows_secret)],
 )
 async def create_key(body: KeyCreate, session: SessionDep, caller: AdminWriter) -> KeyCreated:
+    if (missing := await repository.missing_binding(session, body)) is not None:
+        raise ValidationFailed(
+            f"{missing} names no record", errors=[field_problem(missing, "no such record")]
+        )
     return await service.issue(session, body, created_by=caller.key_id)
 
 
@@ -37,7 +42,7 @@ async def list_keys(
     session: SessionDep,
     caller: AdminReader,
     page: PageDep,
-    include_revoked: Annotated[bool, Query(description="Include revoked keys")] = False,
+    include_revoked: Annotated[QueryFlag, Query(description="Include revoked keys")] = False,
 ) -> Page[KeyRead]:
     rows = await repository.page(
         session,

@@ -13,7 +13,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Versioned, created_at, text_enum, uuid_pk
+from app.db import Base, Versioned, created_at, guards, internal, text_enum, uuid_pk
 from app.reference.enums import ActivitySector, MissionKind, MissionStatus
 
 
@@ -26,10 +26,22 @@ class Mission(Versioned, Base):
     __tablename__ = "missions"
     __table_args__ = (
         UniqueConstraint("company_id", "external_ref"),
-        CheckConstraint("start_date <= end_date", name="dates_ordered"),
-        CheckConstraint("amount_ht >= 0 AND planned_hours >= 0", name="not_negative"),
         CheckConstraint(
-            "social_clause = (insertion_hours_target IS NOT NULL)", name="clause_has_target"
+            "start_date <= end_date",
+            name="dates_ordered",
+            info=guards("end_date", "on or after start_date"),
+        ),
+        CheckConstraint(
+            "amount_ht >= 0 AND planned_hours >= 0",
+            name="not_negative",
+            info=guards("amount_ht", "amount_ht and planned_hours are 0 or more"),
+        ),
+        CheckConstraint(
+            "social_clause = (insertion_hours_target IS NOT NULL)",
+            name="clause_has_target",
+            info=guards(
+                "insertion_hours_target", "given when, and only when, social_clause is true"
+            ),
         ),
         Index("ix_missions_updated_at_id", "updated_at", "id"),
         Index("ix_missions_company_id_updated_at", "company_id", "updated_at", "id"),
@@ -75,8 +87,12 @@ class MissionHours(Base):
 
     __tablename__ = "mission_hours"
     __table_args__ = (
-        CheckConstraint("hours >= 0", name="hours_not_negative"),
-        CheckConstraint("extract(day from month) = 1", name="first_of_month"),
+        CheckConstraint("hours >= 0", name="hours_not_negative", info=guards("hours", "0 or more")),
+        CheckConstraint(
+            "extract(day from month) = 1",
+            name="first_of_month",
+            info=internal("the month comes from a YYYY-MM path"),
+        ),
         Index("ix_mission_hours_salarie_id", "salarie_id"),
     )
 

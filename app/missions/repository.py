@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ARRAY,
@@ -14,8 +14,10 @@ from sqlalchemy import (
     any_,
     bindparam,
     cast,
+    exists,
     false,
     func,
+    or_,
     select,
     text,
     true,
@@ -229,18 +231,38 @@ async def upsert(
     return {ref: (mission_id, created) for mission_id, ref, created in result}
 
 
+class Existing(NamedTuple):
+    """What a write by reference needs to know of the mission already there."""
+
+    id: uuid.UUID
+    content_hash: bytes
+    structure_id: uuid.UUID
+    staffed: bool  # salariés assigned, or hours recorded
+
+
 async def current(
     session: AsyncSession, company_id: uuid.UUID, refs: Sequence[str]
-) -> dict[str, tuple[uuid.UUID, bytes]]:
-    """The company's missions among ``refs``: their id and content hash."""
+) -> dict[str, Existing]:
+    """The company's missions among ``refs``."""
     # one array parameter, not one parameter per reference: batches hold 10 000
     wanted = any_(cast(bindparam("refs", list(refs)), ARRAY(String)))
-    rows = await session.execute(
-        select(Mission.external_ref, Mission.id, Mission.content_hash).where(
-            Mission.company_id == company_id, Mission.external_ref == wanted
-        )
+    staffed = or_(
+        exists().where(MissionAssignment.mission_id == Mission.id),
+        exists().where(MissionHours.mission_id == Mission.id),
     )
-    return {ref: (mission_id, content_hash) for ref, mission_id, content_hash in rows}
+    rows = await session.execute(
+        select(
+            Mission.external_ref,
+            Mission.id,
+            Mission.content_hash,
+            Mission.structure_id,
+            staffed,
+        ).where(Mission.company_id == company_id, Mission.external_ref == wanted)
+    )
+    return {
+        ref: Existing(mission_id, content_hash, structure_id, is_staffed)
+        for ref, mission_id, content_hash, structure_id, is_staffed in rows
+    }
 
 
 async def save(session: AsyncSession, mission: Mission, changes: dict[str, Any]) -> Mission:

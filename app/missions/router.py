@@ -8,6 +8,7 @@ from fastapi import Depends, Path, Query, Request, Response, status
 from pydantic import ValidationError
 
 from app.audit.entry import names_of
+from app.audit.in_transaction import nothing_written
 from app.auth import Caller, require
 from app.companies import repository as companies
 from app.concurrency import IfMatch, check_if_match, etag
@@ -47,7 +48,7 @@ from app.pagination import Page, PageDep, page_of
 from app.parcours.parameters import RuleParameters
 from app.parcours.service import refuse_blocking, rule_parameters
 from app.reference.enums import ActivitySector, MissionStatus
-from app.reference.schemas import Day, MonthInPath, RegionCode
+from app.reference.schemas import Day, Instant, MonthInPath, QueryFlag, RegionCode
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.salaries import repository as salaries
@@ -182,13 +183,15 @@ async def bulk_missions(
     session: SessionDep,
     caller: CompanyWriter,
     mode: Annotated[Literal["atomic", "partial"], Query()] = "atomic",
-    dry_run: Annotated[bool, Query()] = False,
+    dry_run: Annotated[QueryFlag, Query()] = False,
     company_id: CompanyParam = None,
 ) -> Response:
     owner = await _company_of(session, caller, company_id)
     items = await _read_items(request)
     request.state.audit_fields = names_of(items)
     report = await service.bulk(session, items, company_id=owner, mode=mode, dry_run=dry_run)
+    if not report["written"]:
+        nothing_written(request)
     failed = mode == "atomic" and report["counts"]["error"]
     return Response(
         orjson.dumps(report, default=str),
@@ -215,7 +218,7 @@ async def list_missions(
     active_to: Annotated[Day | None, Query(description="Running on or before")] = None,
     sector: Annotated[ActivitySector | None, Query()] = None,
     region: Annotated[RegionCode | None, Query()] = None,
-    updated_since: Annotated[dt.datetime | None, Query()] = None,
+    updated_since: Annotated[Instant | None, Query()] = None,
 ) -> Response:
     filters = MissionFilters(
         company, structure, status, active_from, active_to, sector, region, updated_since
@@ -430,6 +433,9 @@ async def _write(
     if isinstance(row, list):
         service.refuse(row)
         raise AssertionError("unreachable")
+    existing = await repository.current(session, company_id, [external_ref])
+    if (move := service.staffed_move(row, existing, at="/body")) is not None:
+        raise move
     await repository.upsert(session, [row])
     mission = await repository.by_ref(session, company_id, external_ref)
     assert mission is not None

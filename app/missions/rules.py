@@ -1,6 +1,7 @@
 """Mission rules, pure: status transitions, kinds by structure, the AI 480-hour cap."""
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -80,3 +81,10 @@ def ai_placement_violations(
             )
         ]
     return []
+
+
+def structure_may_change(staffed: bool, current: uuid.UUID, wanted: uuid.UUID) -> bool:
+    """A mission moves to another structure only while nobody works on it: its
+    assignments and hours are the first structure's salariés, whom the second would
+    then read and write."""
+    return not staffed or current == wanted

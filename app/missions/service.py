@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import Database
 from app.errors import (
     PROBLEM_TYPE_BASE,
+    Conflict,
     FieldProblem,
     Problem,
     ProblemDocument,
@@ -21,7 +22,7 @@ from app.errors import (
 )
 from app.missions import repository
 from app.missions.models import Mission
-from app.missions.rules import kind_fits
+from app.missions.rules import kind_fits, structure_may_change
 from app.missions.schemas import (
     MissionCreate,
     MissionInput,
@@ -218,10 +219,18 @@ async def bulk(
         else:
             item.row = row
     items = [item for item, _ in parsed]
+    existing = await repository.current(
+        session, company_id, [item.row["external_ref"] for item in items if item.row is not None]
+    )
+    for item in items:
+        if item.row is None:
+            continue
+        if (move := staffed_move(item.row, existing, at=f"/{item.index}")) is not None:
+            item.problem, item.row = _document(move), None
     rows = [item.row for item in items if item.row is not None]
     has_errors = len(rows) < len(items)
     write = not dry_run and not (mode == "atomic" and has_errors)
-    outcomes = await _outcomes(session, company_id, rows, write=write)
+    outcomes = await _outcomes(session, rows, existing, write=write)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "error": 0}
     results = []
     for item in items:
@@ -241,13 +250,32 @@ async def bulk(
     return {"mode": mode, "dry_run": dry_run, "written": write, "counts": counts, "items": results}
 
 
+def staffed_move(
+    row: dict[str, Any], existing: dict[str, repository.Existing], *, at: str
+) -> Conflict | None:
+    """The problem of a write moving a staffed mission to another structure, if it does;
+    its pointer under ``at`` (the body, or an item of a batch)."""
+    found = existing.get(row["external_ref"])
+    if found is None:
+        return None
+    if structure_may_change(found.staffed, found.structure_id, row["structure_id"]):
+        return None
+    return Conflict(
+        "salariés work on this mission: it stays with its structure (make a new mission)",
+        errors=[FieldProblem(pointer=f"{at}/structure_id", detail="the mission is staffed")],
+    )
+
+
 async def _outcomes(
-    session: AsyncSession, company_id: uuid.UUID, rows: Sequence[dict[str, Any]], *, write: bool
+    session: AsyncSession,
+    rows: Sequence[dict[str, Any]],
+    existing: dict[str, repository.Existing],
+    *,
+    write: bool,
 ) -> dict[str, tuple[uuid.UUID | None, Any]]:
     """For each row: its mission id (None when not written) and created, updated or
     unchanged, as the write did it or would do it."""
     refs = [row["external_ref"] for row in rows]
-    existing = await repository.current(session, company_id, refs)
     if not write:
         return {
             row["external_ref"]: _predicted(row, existing.get(row["external_ref"])) for row in rows
@@ -259,17 +287,17 @@ async def _outcomes(
             mission_id, created = written[ref]
             outcomes[ref] = (mission_id, "created" if created else "updated")
         else:
-            outcomes[ref] = (existing[ref][0], "unchanged")
+            outcomes[ref] = (existing[ref].id, "unchanged")
     return outcomes
 
 
 def _predicted(
-    row: dict[str, Any], existing: tuple[uuid.UUID, bytes] | None
+    row: dict[str, Any], existing: repository.Existing | None
 ) -> tuple[uuid.UUID | None, Any]:
     if existing is None:
         return None, "created"
-    mission_id, current_hash = existing
-    return mission_id, "unchanged" if current_hash == row["content_hash"] else "updated"
+    changed = existing.content_hash != row["content_hash"]
+    return existing.id, "updated" if changed else "unchanged"
 
 
 def _problem(

@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Versioned, created_at, text_enum, uuid_pk
+from app.db import Base, Versioned, created_at, guards, internal, text_enum, uuid_pk
 from app.reference.enums import (
     ActionKind,
     ContractKind,
@@ -29,8 +29,13 @@ class Parcours(Versioned, Base):
             " AND (exit_date IS NULL) = (exit_motif IS NULL)"
             " AND (exit_date IS NULL) = (exit_category IS NULL)",
             name="exit_recorded_whole",
+            info=internal("an exit is recorded whole by one route"),
         ),
-        CheckConstraint("exit_date IS NULL OR exit_date >= entry_date", name="exit_after_entry"),
+        CheckConstraint(
+            "exit_date IS NULL OR exit_date >= entry_date",
+            name="exit_after_entry",
+            info=guards("exit_date", "on or after the entry date"),
+        ),
         Index("ix_parcours_structure_id_updated_at", "structure_id", "updated_at", "id"),
         Index("ix_parcours_entry_date", "entry_date"),
         Index("ix_parcours_exit_date", "exit_date"),
@@ -55,8 +60,16 @@ class Contract(Versioned, Base):
 
     __tablename__ = "contracts"
     __table_args__ = (
-        CheckConstraint("end_date IS NULL OR start_date <= end_date", name="dates_ordered"),
-        CheckConstraint("weekly_hours > 0 AND weekly_hours <= 48", name="weekly_hours_range"),
+        CheckConstraint(
+            "end_date IS NULL OR start_date <= end_date",
+            name="dates_ordered",
+            info=guards("end_date", "on or after start_date"),
+        ),
+        CheckConstraint(
+            "weekly_hours > 0 AND weekly_hours <= 48",
+            name="weekly_hours_range",
+            info=guards("weekly_hours", "more than 0 and at most 48"),
+        ),
         Index("ix_contracts_salarie_id_structure_id", "salarie_id", "structure_id"),
         Index("ix_contracts_end_date", "end_date"),
     )
@@ -94,7 +107,11 @@ class Derogation(Base):
 
     __tablename__ = "derogations"
     __table_args__ = (
-        CheckConstraint("start_date <= end_date", name="dates_ordered"),
+        CheckConstraint(
+            "start_date <= end_date",
+            name="dates_ordered",
+            info=guards("end_date", "on or after start_date"),
+        ),
         Index("ix_derogations_end_date", "end_date"),
     )
 
@@ -112,8 +129,12 @@ class Derogation(Base):
 class MonthlyHours(Base):
     __tablename__ = "monthly_hours"
     __table_args__ = (
-        CheckConstraint("hours >= 0", name="hours_not_negative"),
-        CheckConstraint("extract(day from month) = 1", name="first_of_month"),
+        CheckConstraint("hours >= 0", name="hours_not_negative", info=guards("hours", "0 or more")),
+        CheckConstraint(
+            "extract(day from month) = 1",
+            name="first_of_month",
+            info=internal("the month comes from a YYYY-MM path"),
+        ),
     )
 
     contract_id: Mapped[uuid.UUID] = mapped_column(
@@ -128,7 +149,13 @@ class Action(Base):
     """An accompaniment action: interview, training, job-search step..."""
 
     __tablename__ = "accompaniment_actions"
-    __table_args__ = (CheckConstraint("duration_minutes > 0", name="duration_positive"),)
+    __table_args__ = (
+        CheckConstraint(
+            "duration_minutes > 0",
+            name="duration_positive",
+            info=guards("duration_minutes", "more than 0"),
+        ),
+    )
 
     id: Mapped[uuid_pk]
     parcours_id: Mapped[uuid.UUID] = mapped_column(
@@ -146,7 +173,11 @@ class FreinRecord(Base):
 
     __tablename__ = "freins"
     __table_args__ = (
-        CheckConstraint("lifted_on IS NULL OR lifted_on >= identified_on", name="lifted_after"),
+        CheckConstraint(
+            "lifted_on IS NULL OR lifted_on >= identified_on",
+            name="lifted_after",
+            info=guards("lifted_on", "on or after identified_on"),
+        ),
     )
 
     id: Mapped[uuid_pk]

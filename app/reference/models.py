@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, text_enum
+from app.db import Base, guards, text_enum
 from app.reference.enums import StructureKind
 
 structure_kind = text_enum(StructureKind, "structure_kind", length=8)
@@ -46,7 +46,13 @@ class AideAuPosteRate(ByKindFromDate, Base):
     """Socle of the aide au poste per ETP and year."""
 
     __tablename__ = "aide_au_poste_rates"
-    __table_args__ = (CheckConstraint("amount_per_etp > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint(
+            "amount_per_etp > 0",
+            name="amount_positive",
+            info=guards("amount_per_etp", "more than 0"),
+        ),
+    )
 
     amount_per_etp: Mapped[Decimal] = mapped_column(Numeric(12, 2))
 
@@ -55,6 +61,12 @@ class ReferenceHours(ByKindFromDate, Base):
     """Annual hours of a full-time post, the divisor that turns hours into ETP."""
 
     __tablename__ = "reference_hours"
-    __table_args__ = (CheckConstraint("annual_hours > 0", name="annual_hours_positive"),)
+    __table_args__ = (
+        CheckConstraint(
+            "annual_hours > 0",
+            name="annual_hours_positive",
+            info=guards("annual_hours", "more than 0"),
+        ),
+    )
 
     annual_hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))

@@ -3,7 +3,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.reference.enums import (
     CONTRACT_KINDS_BY_STRUCTURE,
@@ -43,6 +43,36 @@ Day = Annotated[
     dt.date,
     AfterValidator(_within_supported_days),
     Field(description="A date from 1900-01-01 to 2199-12-31"),
+]
+
+
+def _within_supported_instants(instant: dt.datetime) -> dt.datetime:
+    """Any offset is allowed, but the instant must fall in the supported days in UTC too
+    (9999-12-31T23:59:59-14:00 is past what PostgreSQL or Python can hold)."""
+    _within_supported_days(instant.date())
+    if instant.tzinfo is not None:
+        try:
+            _within_supported_days(instant.astimezone(dt.UTC).date())
+        except OverflowError:
+            raise ValueError(f"an instant from {FIRST_DAY} to {LAST_DAY}") from None
+    return instant
+
+
+def _true_or_false(value: object) -> object:
+    """In a query string, the documented spellings only: "yes" is not a boolean here."""
+    if isinstance(value, str):
+        if value not in ("true", "false"):
+            raise ValueError("true or false")
+        return value == "true"
+    return value
+
+
+QueryFlag = Annotated[bool, BeforeValidator(_true_or_false), Field(description="true or false")]
+
+Instant = Annotated[
+    dt.datetime,
+    AfterValidator(_within_supported_instants),
+    Field(description="An ISO 8601 date and time from 1900-01-01 to 2199-12-31"),
 ]
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2, examples=["23921.00"])]
 

@@ -1,11 +1,19 @@
 import datetime as dt
 import uuid
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Versioned, created_at, text_enum, uuid_pk
+from app.db import Base, Versioned, created_at, guards, internal, text_enum, uuid_pk
 from app.reference.enums import Gender, PassAdjustmentKind, PassAdjustmentReason
 
 
@@ -28,6 +36,7 @@ class Salarie(Versioned, Base):
             "pseudonymised_at IS NOT NULL"
             " OR (first_name IS NOT NULL AND last_name IS NOT NULL AND birth_date IS NOT NULL)",
             name="identity_kept_until_pseudonymised",
+            info=internal("names and birth date are required on every write"),
         ),
     )
 
@@ -48,22 +57,34 @@ class Salarie(Versioned, Base):
 
 
 class PassIae(Versioned, Base):
-    """A salarié's PASS IAE: its end is computed from the start and the adjustments."""
+    """A salarié's PASS IAE: its end is computed from the start and the adjustments.
+
+    A PASS IAE follows the person from one SIAE to the next, each recording it on its own
+    salarié record: its number is unique within a structure only (``structure_id`` is
+    the salarié's, kept here for that constraint)."""
 
     __tablename__ = "pass_iae"
+    __table_args__ = (UniqueConstraint("structure_id", "number"),)
 
     id: Mapped[uuid_pk]
     salarie_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("salaries.id", ondelete="CASCADE"), unique=True
     )
-    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id"))
+    number: Mapped[str | None] = mapped_column(String(20))
     start_date: Mapped[dt.date]
     end_date: Mapped[dt.date]
 
 
 class PassAdjustment(Base):
     __tablename__ = "pass_iae_adjustments"
-    __table_args__ = (CheckConstraint("start_date <= end_date", name="dates_ordered"),)
+    __table_args__ = (
+        CheckConstraint(
+            "start_date <= end_date",
+            name="dates_ordered",
+            info=guards("end_date", "on or after start_date"),
+        ),
+    )
 
     id: Mapped[uuid_pk]
     pass_id: Mapped[uuid.UUID] = mapped_column(

@@ -120,22 +120,41 @@ async def adjustments(session: AsyncSession, pass_id: uuid.UUID) -> Sequence[Pas
 
 async def set_pass(
     session: AsyncSession,
-    salarie_id: uuid.UUID,
+    salarie: Salarie,
     *,
     number: str,
     start_date: dt.date,
     end_date: dt.date,
 ) -> PassIae:
-    current = await pass_of(session, salarie_id)
+    current = await pass_of(session, salarie.id)
     if current is None:
         return await insert_record(
             session,
-            PassIae(salarie_id=salarie_id, number=number, start_date=start_date, end_date=end_date),
+            PassIae(
+                salarie_id=salarie.id,
+                structure_id=salarie.structure_id,
+                number=number,
+                start_date=start_date,
+                end_date=end_date,
+            ),
         )
     await save_changes(
         session, current, {"number": number, "start_date": start_date, "end_date": end_date}
     )
     return current
+
+
+async def pass_number_taken(session: AsyncSession, salarie: Salarie, number: str) -> bool:
+    """Whether another salarié of the same structure holds this PASS IAE number (the
+    records of other structures are theirs: they are never looked at)."""
+    taken = await session.scalar(
+        select(PassIae.id).where(
+            PassIae.structure_id == salarie.structure_id,
+            PassIae.number == number,
+            PassIae.salarie_id != salarie.id,
+        )
+    )
+    return taken is not None
 
 
 async def add_adjustment(

@@ -20,6 +20,7 @@ from app.keys.models import Role
 from app.pagination import Page, PageDep, build_page
 from app.parcours.rules import Adjustment, adjustment_violations, pass_iae_end
 from app.parcours.service import refuse_blocking, rules_of
+from app.reference.schemas import LAST_DAY, Instant
 from app.routing import api_router
 from app.salaries import repository
 from app.salaries.models import PassAdjustment, PassIae, Salarie
@@ -87,7 +88,7 @@ async def list_salaries(
     q: Annotated[
         str | None, Query(min_length=2, max_length=100, description="Text in a name")
     ] = None,
-    updated_since: Annotated[dt.datetime | None, Query()] = None,
+    updated_since: Annotated[Instant | None, Query()] = None,
 ) -> Page[SalarieRead]:
     filters = SalarieFilters(structure, q, updated_since)
     rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)
@@ -166,7 +167,12 @@ async def set_pass_iae(
     request: Request,
 ) -> PassIaeRead:
     await visible_salarie(session, caller, salarie_id)
-    await _lock_identified(session, salarie_id)
+    salarie = await _lock_identified(session, salarie_id)
+    if await repository.pass_number_taken(session, salarie, body.number):
+        raise Conflict(
+            "another salarié of this structure holds this PASS IAE number",
+            errors=[field_problem("number", "held by another salarié of this structure")],
+        )
     current = await repository.pass_of(session, salarie_id)
     kept = await repository.adjustments(session, current.id) if current else []
     end = pass_iae_end(
@@ -174,8 +180,9 @@ async def set_pass_iae(
         [Adjustment(a.start_date, a.end_date) for a in kept],
         rules_of(request),
     )
+    _refuse_end_past_supported_days(end, "start_date")
     pass_iae = await repository.set_pass(
-        session, salarie_id, number=body.number, start_date=body.start_date, end_date=end
+        session, salarie, number=body.number, start_date=body.start_date, end_date=end
     )
     return await _pass_read(session, pass_iae)
 
@@ -208,6 +215,7 @@ async def add_pass_adjustment(
         [*(Adjustment(a.start_date, a.end_date) for a in kept), adjustment],
         rules_of(request),
     )
+    _refuse_end_past_supported_days(end, "end_date")
     await repository.add_adjustment(
         session, PassAdjustment(pass_id=pass_iae.id, **body.model_dump()), pass_iae, end
     )
@@ -297,6 +305,12 @@ async def _lock_identified(session: SessionDep, salarie_id: uuid.UUID) -> Salari
     assert salarie is not None
     refuse_if_pseudonymised(salarie)
     return salarie
+
+
+def _refuse_end_past_supported_days(end: dt.date, field: str) -> None:
+    if end > LAST_DAY:
+        detail = f"the PASS IAE would end on {end}, after {LAST_DAY}"
+        raise ValidationFailed(detail, errors=[field_problem(field, detail)])
 
 
 def _nir_key(request: Request) -> bytes:

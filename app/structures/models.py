@@ -13,7 +13,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Versioned, created_at, siren_of_siret, uuid_pk
+from app.db import Base, Versioned, created_at, guards, siren_of_siret, uuid_pk
 from app.reference.enums import StructureKind
 from app.reference.models import structure_kind
 
@@ -97,13 +97,26 @@ class Annexe(Versioned, Base):
 
     __tablename__ = "annexes"
     __table_args__ = (
-        CheckConstraint("start_date <= end_date", name="dates_ordered"),
+        CheckConstraint(
+            "start_date <= end_date",
+            name="dates_ordered",
+            info=guards("end_date", "on or after start_date"),
+        ),
         CheckConstraint(
             "extract(year from start_date) = year AND extract(year from end_date) = year",
             name="within_year",
+            info=guards("start_date", "the start and end dates fall in the annexe's year"),
         ),
-        CheckConstraint("etp_conventionnes > 0", name="etp_positive"),
-        CheckConstraint("modulation_rate >= 0 AND modulation_rate <= 100", name="rate_percentage"),
+        CheckConstraint(
+            "etp_conventionnes > 0",
+            name="etp_positive",
+            info=guards("etp_conventionnes", "more than 0"),
+        ),
+        CheckConstraint(
+            "modulation_rate >= 0 AND modulation_rate <= 100",
+            name="rate_percentage",
+            info=guards("modulation_rate", "from 0 to 100"),
+        ),
         Index("ix_annexes_structure_id_start_date", "structure_id", "start_date"),
     )
 

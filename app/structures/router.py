@@ -1,4 +1,3 @@
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -13,7 +12,7 @@ from app.keys.models import Role
 from app.pagination import Page, PageDep, build_page
 from app.reference.enums import ActivitySector, StructureKind
 from app.reference.identifiers import Siret
-from app.reference.schemas import DepartementCode, RegionCode
+from app.reference.schemas import DepartementCode, Instant, RegionCode
 from app.reference.territory import validate_territory
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
@@ -91,7 +90,7 @@ async def list_structures(
         Siret | None, Query(description="Current or former SIRET, or an antenne's")
     ] = None,
     updated_since: Annotated[
-        dt.datetime | None, Query(description="Changed at or after (ISO 8601)")
+        Instant | None, Query(description="Changed at or after (ISO 8601)")
     ] = None,
 ) -> Page[StructureRead]:
     filters = StructureFilters(kind, region, departement, sector, network, q, siret, updated_since)

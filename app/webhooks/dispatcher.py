@@ -38,6 +38,10 @@ ALERT_EVENTS = {
 }
 
 
+# of a receiver's answer, only the status counts: the rest is read this far, then dropped
+ANSWER_BYTES = 4096
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -113,6 +117,29 @@ class Dispatcher:
                 )
             return await repository.add_time_based(session, events)
 
+    async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POSTs to the checked address; reads at most ANSWER_BYTES of the answer, of
+        which only the status counts."""
+        target = await targets.resolve(url, self.allowed)
+        extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else {}
+        request = self.client.build_request(
+            "POST",
+            target.url,
+            content=body,
+            headers=headers | {"host": target.host_header},
+            extensions=extensions,
+        )
+        response = await self.client.send(request, stream=True)
+        try:
+            read = 0
+            async for chunk in response.aiter_raw():
+                read += len(chunk)
+                if read >= ANSWER_BYTES:
+                    break
+            return response.status_code
+        finally:
+            await response.aclose()
+
     async def _attempt(self, session: AsyncSession, due: Due) -> None:
         event = due.event
         body = orjson.dumps(
@@ -125,18 +152,13 @@ class Dispatcher:
         attempted_at = await repository.now(session)
         started = time.perf_counter()
         try:
-            target = await targets.resolve(due.subscription.url, self.allowed)
-            extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else {}
-            response = await self.client.post(
-                target.url,
-                content=body,
-                headers=headers | {"host": target.host_header},
-                extensions=extensions,
-            )
-            status_code = response.status_code
+            # one deadline for the whole attempt: resolving, connecting, sending, and an
+            # answer that trickles in byte by byte
+            async with asyncio.timeout(self.settings.webhook_timeout_seconds):
+                status_code = await self._post(due.subscription.url, body, headers)
         except targets.UnsafeTarget as refused:
             error = str(refused)
-        except httpx.TimeoutException:
+        except (TimeoutError, httpx.TimeoutException):
             error = "timeout"
         except httpx.HTTPError as failed:
             error = type(failed).__name__

@@ -38,10 +38,39 @@ def check_url(url: str) -> SplitResult:
     return parts
 
 
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+# IPv4-compatible (deprecated) and IPv4-translated (SIIT) addresses end with an IPv4
+_EMBEDDING_IN_LOW_BITS = (
+    *_NAT64,
+    ipaddress.ip_network("::/96"),
+    ipaddress.ip_network("::ffff:0:0:0/96"),
+)
+
+
 def is_allowed(address: IPAddress, allowed: Sequence[IPNetwork]) -> bool:
     if any(address in network for network in allowed):
         return True
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.is_site_local:  # deprecated (RFC 3879), yet routed by some networks
+            return False
+        embedded = embedded_ipv4(address)
+        if embedded:  # where the packets end up: each IPv4 address must be allowed too
+            return all(is_allowed(v4, allowed) for v4 in embedded)
     return address.is_global and not address.is_multicast
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries: IPv4-mapped, 6to4, Teredo (server and
+    client), NAT64, IPv4-compatible and IPv4-translated forms; empty for any other."""
+    if address.ipv4_mapped is not None:
+        return [address.ipv4_mapped]
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    if address.teredo is not None:
+        return list(address.teredo)
+    if any(address in network for network in _EMBEDDING_IN_LOW_BITS):
+        return [ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)]
+    return []
 
 
 async def resolve(url: str, allowed: Sequence[IPNetwork]) -> Target:

@@ -1,5 +1,7 @@
 """The audit log: one entry per successful write, field names only, append-only."""
 
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -7,10 +9,20 @@ import orjson
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
+from app.audit import repository
 from app.audit.entry import field_names, is_write, resource_id_of
 from app.keys.models import Role, Scope
+from app.main import create_app
+from app.migrate import upgrade_to_head
+from app.settings import Settings
+from tests.support.databases import fresh_database
 from tests.support.keys import KeyMaker, bearer
 from tests.support.records import create_company, create_structure, mission_body, salarie_body
 
@@ -152,13 +164,12 @@ async def test_the_log_is_append_only(
 
 
 def test_what_counts_as_a_write() -> None:
-    assert is_write("PATCH", "/v1/salaries/x", "update_salarie", b"")
-    assert not is_write("GET", "/v1/salaries", "list_salaries", b"")
-    assert not is_write("POST", "/v1/contracts/validate", "validate_contract", b"")
-    assert not is_write("POST", "/v1/missions/bulk", "bulk_missions", b"dry_run=true")
-    assert is_write("POST", "/v1/missions/bulk", "bulk_missions", b"dry_run=false&mode=atomic")
-    assert not is_write("POST", "/v1/nowhere", None, b"")
-    assert not is_write("POST", "/metrics", "metrics", b"")
+    assert is_write("PATCH", "/v1/salaries/x", "update_salarie")
+    assert not is_write("GET", "/v1/salaries", "list_salaries")
+    assert not is_write("POST", "/v1/contracts/validate", "validate_contract")
+    assert is_write("POST", "/v1/missions/bulk", "bulk_missions")  # unless it says it wrote nothing
+    assert not is_write("POST", "/v1/nowhere", None)
+    assert not is_write("POST", "/metrics", "metrics")
 
 
 def test_field_names_are_names_only() -> None:
@@ -192,3 +203,71 @@ async def test_a_bulk_import_is_one_entry_naming_the_items_fields(
     assert entry["action"] == "bulk_missions"
     assert entry["resource_id"] is None
     assert entry["fields"] == sorted(items[0])
+
+
+@pytest.fixture(scope="module")
+def committed_url() -> Iterator[str]:
+    """A database of their own for the tests whose writes commit for real."""
+    with fresh_database() as url:
+        upgrade_to_head(url)
+        yield url
+
+
+@pytest.fixture
+async def committed(
+    settings: Settings, committed_url: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, KeyMaker, AsyncEngine]]:
+    """A client of the app as it runs in production, on that database: (client, key
+    maker, engine)."""
+    app = create_app(settings.model_copy(update={"database_url": committed_url}))
+    engine = create_async_engine(committed_url)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://jalon.test") as client,
+        async_sessionmaker(engine, expire_on_commit=False)() as session,
+    ):
+        yield client, KeyMaker(session), engine
+    await engine.dispose()
+
+
+async def test_an_orm_write_and_its_entry_are_one_transaction(
+    committed: tuple[httpx.AsyncClient, KeyMaker, AsyncEngine],
+) -> None:
+    live_client, make_live_key, engine = committed
+    admin = bearer(await make_live_key())
+    created = await live_client.post(
+        "/v1/networks", headers=admin, json={"name": f"Réseau {uuid.uuid4().hex[:8]}"}
+    )
+    assert created.status_code == 201, created.text
+    async with engine.connect() as connection:
+        written = await connection.scalar(
+            text("SELECT xmin::text FROM networks WHERE id = :id"), {"id": created.json()["id"]}
+        )
+        entry = await connection.scalar(
+            text("SELECT xmin::text FROM audit_log WHERE resource_id = :id"),
+            {"id": created.json()["id"]},
+        )
+    assert entry is not None
+    assert entry == written  # committed together, or not at all
+
+
+async def test_an_orm_write_whose_entry_fails_is_not_kept(
+    committed: tuple[httpx.AsyncClient, KeyMaker, AsyncEngine],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    live_client, make_live_key, engine = committed
+    admin = bearer(await make_live_key())
+
+    async def failing(session: AsyncSession, entries: object) -> None:
+        raise RuntimeError("the audit log is unwritable")
+
+    monkeypatch.setattr(repository, "record_all", failing)
+    name = f"Réseau {uuid.uuid4().hex[:8]}"
+    refused = await live_client.post("/v1/networks", headers=admin, json={"name": name})
+    assert refused.status_code == 500
+    async with engine.connect() as connection:
+        kept = await connection.scalar(
+            text("SELECT count(*) FROM networks WHERE name = :name"), {"name": name}
+        )
+    assert kept == 0

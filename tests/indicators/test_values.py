@@ -345,7 +345,9 @@ async def test_scope_by_caller_and_small_cells(
     await session.commit()
     in_53 = bearer(await make_key(Role.network, (Scope.read,), network_id=bretagne.id))
     in_76 = bearer(await make_key(Role.network, (Scope.read,), network_id=occitanie.id))
-    assert (await only(client, in_53, "salaries_accompagnes"))["value"] == "6"
+    shown = await value(client, in_53, "salaries_accompagnes")
+    # a network reads counts give or take the perturbation, and is told so
+    assert abs(int(shown["rows"][0]["value"]) - 6) <= shown["perturbation"] == 2
     small = await value(client, in_76, "salaries_accompagnes")
     assert small["rows"][0] == {
         "dimensions": {},

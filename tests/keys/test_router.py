@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.keys.models import Role, Scope
 from tests.support.keys import KeyMaker, bearer
+from tests.support.records import create_structure
 
 PROBLEM = "application/problem+json"
 
@@ -44,7 +45,7 @@ async def test_structure_key_must_name_its_structure(
     assert response.headers["content-type"] == PROBLEM
     assert "structure_id" in response.json()["errors"][0]["detail"]
 
-    structure_id = str(uuid.uuid4())
+    structure_id = (await create_structure(client, admin_headers))["id"]
     response = await client.post(
         "/v1/keys",
         headers=admin_headers,

@@ -67,6 +67,17 @@ def test_a_delivery_is_given_up_once_it_would_be_retried_after_24_hours() -> Non
         ("fd00::1", False),
         ("::ffff:127.0.0.1", False),
         ("224.0.0.1", False),
+        # IPv6 forms that carry an IPv4 address: judged by the IPv4 they carry
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+        ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
+        ("64:ff9b:1::a00:1", False),  # local-use NAT64 of 10.0.0.1
+        ("64:ff9b::5db8:d822", True),  # NAT64 of 93.184.216.34
+        ("2002:7f00:1::1", False),  # 6to4 of 127.0.0.1
+        ("2002:5db8:d822::1", True),  # 6to4 of 93.184.216.34
+        ("2001:0:5db8:d822::8047:fffe", False),  # Teredo, client 127.128.0.1 (obfuscated)
+        ("::127.0.0.1", False),  # IPv4-compatible
+        ("::ffff:0:7f00:1", False),  # IPv4-translated
+        ("fec0::1", False),  # site-local, deprecated
     ],
 )
 def test_only_public_addresses_unless_allowed(address: str, allowed: bool) -> None:
