@@ -101,11 +101,17 @@ class KeyCache:
             return True, None
         return False, None
 
+    def was_a_key(self, key_digest: bytes) -> bool:
+        """Whether this digest was a live key when last looked up (its entry may have
+        expired since): worth looking up again, even for an address out of failures."""
+        return key_digest in self._entries
+
     def put(self, key_digest: bytes, caller: Caller | None) -> None:
         if self.ttl_seconds <= 0:
             return
         expires = time.monotonic() + self.ttl_seconds
         if caller is None:
+            self._entries.pop(key_digest, None)  # revoked since
             _put_bounded(self._unknown, key_digest, expires, self.max_unknown)
         else:
             _put_bounded(self._entries, key_digest, (expires, caller), self.max_entries)
@@ -183,8 +189,12 @@ async def _caller_of(request: Request, secret: str | None) -> Caller | None:
         return caller
     limiter: RateLimiter = request.app.state.rate_limiter
     limits: RateLimits = request.app.state.rate_limits
-    if not limiter.can_take(_address(request), limits.auth_failures):
-        return None  # an address out of failures looks nothing more up
+    if not cache.was_a_key(key_digest) and not limiter.can_take(
+        _address(request), limits.auth_failures
+    ):
+        # an address out of failures looks up no new token (its real keys, once seen,
+        # still are: a client behind the same address as a flood is not locked out)
+        return None
     async with get_database(request).sessions() as session:
         key = await repository.find_active(session, key_digest)
     caller = None if key is None else Caller.of(key)

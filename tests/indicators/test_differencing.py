@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.indicators.perturbation import SPREAD
+from app.indicators.perturbation import CELL_KEYS, SPREAD, TABLE, perturbation, perturbed
 from app.keys.models import Role, Scope
 from tests.support.figures import record
 from tests.support.keys import KeyMaker, bearer
@@ -108,21 +108,28 @@ async def test_subtracting_cumulative_periods_no_longer_gives_the_small_counts(
         on_exact = await cumulative_attack(client, network["admin"], structure["id"])
         on_shown = await cumulative_attack(client, network["key"], structure["id"])
         for month, derived in on_shown.items():
+            true_count = truth[(structure["id"], month)]
+            assert abs(derived - true_count) <= 2 * SPREAD
+            if true_count == 0:
+                # the same people on both sides give the same figure: a month without
+                # exits shows as one, and nobody's exit is told by that
+                assert derived == 0
+                continue
             targets += 1
-            perturbed_hits += derived == truth[(structure["id"], month)]
-            exact_hits += on_exact.get(month) == truth[(structure["id"], month)]
-            assert abs(derived - truth[(structure["id"], month)]) <= 2 * SPREAD
+            perturbed_hits += derived == true_count
+            exact_hits += on_exact.get(month) == true_count
     record(
         "differencing attack",
-        small_counts_attacked=targets,
+        exits_attacked=targets,
         recovered_from_exact_figures=exact_hits,
         recovered_from_the_network_s_figures=perturbed_hits,
     )
-    assert targets >= 50
+    assert targets >= 35
     assert exact_hits == targets  # the attack itself works on exact figures
-    # two independent perturbations of -2..+2 cancel out about a quarter of the time:
-    # a derived count is a guess, right on average 1 time in 4, and never known to be
-    assert perturbed_hits <= targets // 2, (perturbed_hits, targets)
+    # two independent perturbations of -2..+2 cancel out about a quarter of the time: a
+    # derived count is a guess, right about 1 time in 4 (13 % to 41 % in runs here, since
+    # consecutive differences share a term and vary together), and never known to be
+    assert perturbed_hits <= targets * 2 // 3, (perturbed_hits, targets)
 
 
 async def test_the_same_people_always_give_the_same_figure(
@@ -160,3 +167,15 @@ async def test_exact_figures_for_the_structure_itself(
     assert shown == {
         f"{month}-01": exits_in(0, m) for m, month in enumerate(MONTHS) if exits_in(0, m)
     }
+
+
+def test_the_perturbation_table_and_how_often_a_difference_is_exact() -> None:
+    keys = range(0, CELL_KEYS, CELL_KEYS // 20_000)
+    drawn = [perturbation(key, "value") for key in keys]
+    for value, share in TABLE:
+        assert abs(drawn.count(value) / len(drawn) - share) < 0.01
+    assert perturbation(7, "value") == perturbation(7, "value")  # a function of the key
+    # the difference of two groups' figures is exact when their perturbations are equal
+    exact = sum(share**2 for _, share in TABLE)
+    assert exact == pytest.approx(0.26)
+    assert perturbed(0, 0, "value") >= 0

@@ -107,6 +107,25 @@ async def test_every_401_carries_the_rate_limit_headers(client: httpx.AsyncClien
         assert {"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"} <= set(answer.headers)
 
 
+async def test_a_real_key_is_looked_up_again_when_its_entry_expires_amid_a_flood(
+    settings: Settings, connection: AsyncConnection, make_key: KeyMaker, lookups: list[bytes]
+) -> None:
+    real = bearer(await make_key())
+    app = create_app(
+        settings.model_copy(update={"auth_failures_per_minute": 2, "key_cache_ttl_seconds": 0.05}),
+        database=Database.bound_to(connection),
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://jalon.test") as client:
+        assert (await client.get("/v1/structures", headers=real)).status_code == 200
+        flood = [await client.get("/v1/structures", headers=made_up()) for _ in range(4)]
+        await asyncio.sleep(0.1)  # the real key's entry has expired
+        again = await client.get("/v1/structures", headers=real)
+    assert [a.status_code for a in flood] == [401, 401, 429, 429]
+    assert again.status_code == 200  # looked up again, although the address is out
+    assert len(lookups) == 1 + 2 + 1
+
+
 def test_a_flood_of_unknown_digests_never_evicts_a_real_key() -> None:
     cache = KeyCache(ttl_seconds=30, max_entries=2, max_unknown=100)
     real = object()
