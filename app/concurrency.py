@@ -1,6 +1,6 @@
 """Optimistic concurrency: a record's version is its ETag; If-Match must name it."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Header
 
@@ -31,3 +31,10 @@ def check_if_match(if_match: str | None, version: int) -> None:
             f"the record has changed since you read it: its ETag is now {current}",
             headers={"ETag": current},
         )
+
+
+def versioned(status: int, *, created: bool = False) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry of a route whose answer carries the record's ETag (and,
+    for a creation, its Location)."""
+    names = ["ETag", "Location"] if created else ["ETag"]
+    return {status: {"headers": {name: {"$ref": f"#/components/headers/{name}"} for name in names}}}

@@ -18,6 +18,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from app.reference.enums import Severity
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://jalon.dev/problems/"
 PROBLEM_SCHEMA_REF = "#/components/schemas/ProblemDocument"
@@ -34,7 +36,7 @@ class RuleViolation(BaseModel):
     """A labour-law rule a write breaks (blocking) or bends (warning)."""
 
     code: str = Field(examples=["cddi_too_short"])
-    severity: str = Field(description="blocking: the write is refused; warning: it is kept")
+    severity: Severity = Field(description="blocking: the write is refused; warning: it is kept")
     rule: str = Field(examples=["a CDDI lasts at least 4 months"])
     article: str = Field(description="Code du travail article", examples=["L5132-15-1"])
     values: dict[str, str] = Field(description="The values that broke the rule")
@@ -58,7 +60,10 @@ class ProblemDocument(BaseModel):
         }
     )
 
-    type: str
+    type: str = Field(
+        description=f"{PROBLEM_TYPE_BASE}<slug>: each response lists the slugs it may carry",
+        examples=[f"{PROBLEM_TYPE_BASE}not-found"],
+    )
     title: str
     status: int
     detail: str | None = None
@@ -129,6 +134,13 @@ class UnsupportedMediaType(Problem):
 
 class ValidationFailed(Problem):
     status, slug, title = 422, "validation-failed", "Validation failed"
+
+
+class BatchRejected(Problem):
+    """An atomic batch with errors: nothing is written, and the problem carries the
+    batch's report (every item's outcome, each error with its own problem)."""
+
+    status, slug, title = 422, "batch-rejected", "Batch rejected"
 
 
 class IdempotencyKeyReused(Problem):
@@ -215,28 +227,54 @@ def problem_response(problem: Problem, *, instance: str, request_id: str | None)
         body["errors"] = [error.model_dump() for error in problem.errors]
     body.update(problem.extra)
     return Response(
-        orjson.dumps(body),
+        orjson.dumps(body, default=str),
         status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=problem.headers,
     )
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` entry documenting the problems a route can return."""
+# the problem schemas that responses refer to, ProblemDocument and its extensions
+_PROBLEM_MODELS: dict[str, type[ProblemDocument]] = {"ProblemDocument": ProblemDocument}
+
+
+def problem_responses(
+    *statuses: int, schema: type[ProblemDocument] = ProblemDocument
+) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry documenting the problems a route can return, each status
+    with the problem types it may carry; ``schema`` when they carry more members."""
+    _PROBLEM_MODELS[schema.__name__] = schema
     return {
         status: {
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
-            "description": _STATUS_PROBLEMS[status].title,
+            "content": {
+                PROBLEM_MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{schema.__name__}"}}
+            },
+            "description": "Problem types: "
+            + ", ".join(cls.slug for cls in problem_classes() if cls.status == status),
         }
         for status in statuses
     }
 
 
+def problem_classes() -> list[type[Problem]]:
+    """Every problem jalon answers, each with its own type."""
+    found: list[type[Problem]] = []
+    pending = [Problem]
+    while pending:
+        cls = pending.pop(0)
+        if cls.slug not in {known.slug for known in found}:
+            found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return sorted(found, key=lambda cls: (cls.status, cls.slug))
+
+
 def problem_schemas() -> dict[str, Any]:
     """The component schemas that :func:`problem_responses` refers to."""
-    schema = ProblemDocument.model_json_schema(ref_template="#/components/schemas/{model}")
-    return {**schema.pop("$defs", {}), "ProblemDocument": schema}
+    schemas: dict[str, Any] = {}
+    for name, model in _PROBLEM_MODELS.items():
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas |= {**schema.pop("$defs", {}), name: schema}
+    return schemas
 
 
 def json_pointer(location: Sequence[int | str]) -> str:

@@ -3,12 +3,10 @@
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import orjson
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -20,8 +18,9 @@ from app.audit.in_transaction import record_before_commit
 from app.audit.middleware import AuditMiddleware
 from app.auth import KeyCache, RateLimits
 from app.companies import router as companies
+from app.contract import contract
 from app.db import Database, create_engine, create_pool, database_url, field_guards
-from app.errors import install_error_handlers, problem_responses, problem_schemas
+from app.errors import install_error_handlers
 from app.idempotency.admission import Replay, replay_response
 from app.idempotency.middleware import IdempotencyMiddleware
 from app.indicators import router as indicators
@@ -75,9 +74,14 @@ TAGS = [
     {"name": "companies", "description": "Client companies of the SIAE"},
     {"name": "networks", "description": "Fédérations and territorial bodies, and their scope"},
     {"name": "salaries", "description": "Salariés and their PASS IAE (personal data)"},
-    {"name": "parcours", "description": "Parcours, contracts, hours and accompaniment"},
+    {"name": "parcours", "description": "Parcours in a structure: opened, derogations, exit"},
+    {"name": "contracts", "description": "Contracts of a parcours, their avenants and hours"},
+    {"name": "accompaniment", "description": "Actions, freins and the objectives of a parcours"},
     {"name": "missions", "description": "Work companies give to SIAE, from their ERPs"},
-    {"name": "indicators", "description": "Impact indicators, objectives and the dashboard"},
+    {
+        "name": "indicators",
+        "description": "Impact indicators, their targets (objectives) and the dashboard",
+    },
     {"name": "alerts", "description": "Contracts, PASS IAE and derogations ending soon"},
     {"name": "reference", "description": "Territories, dated parameters and enumerations"},
     {"name": "keys", "description": "API keys and the caller's identity"},
@@ -174,7 +178,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(
         BodyGuardMiddleware,
         max_body_bytes=settings.max_body_bytes,
-        larger={"/v1/missions/bulk": settings.max_bulk_body_bytes},
+        larger=dict.fromkeys(
+            ("/v1/missions/bulk", "/v1/missions/bulk/ndjson"), settings.max_bulk_body_bytes
+        ),
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -212,34 +218,6 @@ async def webhook_dispatch(url: str, settings: Settings) -> AsyncIterator[None]:
             yield
     finally:
         await engine.dispose()
-
-
-def contract(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, plus the problem schemas that error responses refer to."""
-    if app.openapi_schema is None:
-        document = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-            webhooks=app.webhooks.routes,
-            tags=app.openapi_tags,
-        )
-        document.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
-        _document_bad_cursors(document)
-        app.openapi_schema = document
-    return app.openapi_schema
-
-
-def _document_bad_cursors(document: dict[str, Any]) -> None:
-    """Every paginated list answers a cursor it did not issue with a 400: documented
-    here once, rather than on each list's route."""
-    bad_request = {str(status): doc for status, doc in problem_responses(400).items()}
-    for item in document.get("paths", {}).values():
-        for operation in item.values():
-            parameters = operation.get("parameters", [])
-            if any(p.get("name") == "cursor" and p.get("in") == "query" for p in parameters):
-                operation["responses"] = {**operation["responses"], **bad_request}
 
 
 def openapi_document(app: FastAPI) -> bytes:

@@ -30,7 +30,7 @@ HOT_PATHS = {
     "list_missions",
     "read_structure",
     "read_contract",
-    "set_hours",
+    "set_contract_hours",
     "create_mission",
 }
 CDDI = {"kind": "cddi", "start_date": "2024-01-15", "end_date": "2024-07-14", "weekly_hours": "26"}

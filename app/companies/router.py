@@ -8,7 +8,7 @@ from app.companies import repository
 from app.companies.models import Company
 from app.companies.repository import CompanyFilters
 from app.companies.schemas import CompanyCreate, CompanyRead, CompanyUpdate
-from app.concurrency import IfMatch, check_if_match, etag
+from app.concurrency import IfMatch, check_if_match, etag, versioned
 from app.db import SessionDep
 from app.errors import Conflict, Forbidden, NotFound, field_problem, problem_responses
 from app.keys.models import Role
@@ -33,7 +33,7 @@ LIST = "companies"
     status_code=status.HTTP_201_CREATED,
     summary="Register a client company",
     description="Admin only. A SIRET is registered once (409 naming the company that has it).",
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **versioned(201, created=True)},
 )
 async def create_company(
     body: CompanyCreate, session: SessionDep, caller: AdminWriter, response: Response
@@ -79,7 +79,7 @@ async def list_companies(
     return build_page(items, page, LIST, lambda c: (c.updated_at, c.id))
 
 
-@router.get("/{company_id}", summary="Read a client company")
+@router.get("/{company_id}", summary="Read a client company", responses={**versioned(200)})
 async def read_company(
     company_id: uuid.UUID, session: SessionDep, caller: Reader, response: Response
 ) -> CompanyRead:
@@ -92,7 +92,7 @@ async def read_company(
     "/{company_id}",
     summary="Update a client company",
     description="Admin, or the company's own key; `If-Match` honoured (412 on a stale ETag).",
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **versioned(200)},
 )
 async def update_company(
     company_id: uuid.UUID,

@@ -46,7 +46,7 @@ CSV = "text/csv"
 
 
 @router.get("", summary="The catalogue of indicators")
-async def catalogue(caller: Reader) -> Page[IndicatorRead]:
+async def list_indicators(caller: Reader) -> Page[IndicatorRead]:
     items = [
         IndicatorRead(**{**vars(i), "dimensions": sorted(i.dimensions, key=list(Dimension).index)})
         for i in CATALOGUE.values()
@@ -60,7 +60,7 @@ async def catalogue(caller: Reader) -> Page[IndicatorRead]:
     description="The caller's objectives whose period meets the given one, each measured over "
     "its own scope and period. Admin keys may narrow to one structure.",
 )
-async def dashboard(
+async def read_dashboard(
     session: SessionDep,
     caller: Reader,
     request: Request,
@@ -109,9 +109,22 @@ async def dashboard(
     "missions' (mission indicators only), a network key its scope. For company and network "
     "keys, a group with fewer salariés than the small-cell threshold is hidden and flagged. "
     "`Accept: text/csv` gives the same rows as CSV (`decimal=comma` for French spreadsheets).",
-    responses={200: {"content": {"application/json": {}, CSV: {}}}},
+    responses={
+        200: {
+            "content": {
+                "application/json": {},
+                CSV: {
+                    "schema": {
+                        "type": "string",
+                        "description": "A header line (the dimensions, value, numerator, "
+                        "denominator, suppressed), then one line per row",
+                    }
+                },
+            }
+        }
+    },
 )
-async def indicator_values(
+async def read_indicator_values(
     code: str,
     session: SessionDep,
     caller: Reader,
@@ -241,7 +254,7 @@ def _csv(values: IndicatorValues, *, comma: bool) -> str:
     for row in values.rows:
         writer.writerow(
             [
-                *(row.dimensions[name] for name in names),
+                *(getattr(row.dimensions, name) for name in names),
                 number(row.value),
                 number(row.numerator),
                 number(row.denominator),

@@ -1,12 +1,19 @@
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from app.indicators.catalogue import Dimension, Family
 from app.indicators.models import ScopeKind
+from app.reference.decimals import DecimalText, Digits
+from app.reference.enums import ActivitySector, StructureKind
 from app.reference.schemas import MONTH_PATTERN, Day
 
 YearMonth = Annotated[str, Field(pattern=MONTH_PATTERN, examples=["2025-01"])]
@@ -42,11 +49,40 @@ class IndicatorRead(BaseModel):
     is_rate: bool = Field(description="A rate comes with its numerator and denominator")
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
+class Dimensions(BaseModel):
+    """The group a row is about: one member per requested dimension, the others absent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    month: str | None = Field(
+        None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", examples=["2025-03"], exclude_if=_absent
+    )
+    quarter: str | None = Field(
+        None, pattern=r"^[0-9]{4}-Q[1-4]$", examples=["2025-Q1"], exclude_if=_absent
+    )
+    year: str | None = Field(None, pattern=r"^[0-9]{4}$", examples=["2025"], exclude_if=_absent)
+    region: str | None = Field(None, description="Région code", examples=["53"], exclude_if=_absent)
+    departement: str | None = Field(
+        None, description="Département code", examples=["29"], exclude_if=_absent
+    )
+    structure_kind: StructureKind | None = Field(None, exclude_if=_absent)
+    structure: uuid.UUID | None = Field(None, exclude_if=_absent)
+    company: uuid.UUID | None = Field(None, exclude_if=_absent)
+    sector: ActivitySector | None = Field(None, exclude_if=_absent)
+
+
 class ValueRow(BaseModel):
-    dimensions: dict[str, Any] = Field(description="The group: dimension name -> value")
-    value: Decimal | None
-    numerator: Decimal | None = None
-    denominator: Decimal | None = None
+    dimensions: Dimensions = Field(
+        description="The group; periods are labelled as the queries spell them (2025-03, "
+        "2025-Q1, 2025)"
+    )
+    value: DecimalText | None
+    numerator: DecimalText | None = None
+    denominator: DecimalText | None = None
     suppressed: bool = Field(
         False, description="Hidden: fewer salariés behind it than the small-cell threshold"
     )
@@ -121,7 +157,7 @@ class IndicatorObjectiveCreate(BaseModel):
     network_id: uuid.UUID | None = None
     period_start: YearMonth
     period_end: YearMonth
-    target_value: Annotated[Decimal, Field(max_digits=18, decimal_places=4)]
+    target_value: Annotated[Decimal, Digits(18, 4, example="0.6000")]
 
     @model_validator(mode="after")
     def one_scope(self) -> Self:
@@ -172,7 +208,7 @@ class IndicatorObjectiveRead(BaseModel):
     network_id: uuid.UUID | None
     period_start: Day
     period_end: Day
-    target_value: Decimal
+    target_value: DecimalText
     created_at: dt.datetime
 
 
@@ -180,9 +216,11 @@ class DashboardLine(BaseModel):
     objective: IndicatorObjectiveRead
     label_fr: str
     unit: str
-    target: Decimal
-    achieved: Decimal | None = Field(description="Null when there is nothing to measure, or hidden")
-    gap: Decimal | None = Field(description="achieved - target")
+    target: DecimalText
+    achieved: DecimalText | None = Field(
+        description="Null when there is nothing to measure, or hidden"
+    )
+    gap: DecimalText | None = Field(description="achieved - target")
     suppressed: bool
 
 

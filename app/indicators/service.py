@@ -15,7 +15,7 @@ from app.indicators.catalogue import CATALOGUE, TIME, Dimension, Family, Indicat
 from app.indicators.models import IndicatorObjective, ScopeKind
 from app.indicators.perturbation import SPREAD, Protection, perturbed
 from app.indicators.queries import CATEGORIES, Filters, Scope
-from app.indicators.schemas import IndicatorValues, ValueRow
+from app.indicators.schemas import Dimensions, IndicatorValues, ValueRow
 from app.keys.models import Role
 
 MAX_YEARS = 10
@@ -147,7 +147,7 @@ def _row(
     found: Indicator, row: Any, group_by: Sequence[Dimension], protection: Protection | None
 ) -> ValueRow:
     mapping = dict(row._mapping)
-    dimensions = {d.value: _plain(mapping[d.value]) for d in group_by}
+    dimensions = Dimensions(**{d.value: _label(d, mapping[d.value]) for d in group_by})
     salaries = mapping["salaries"]
     if protection is not None and salaries is not None and salaries < protection.threshold:
         return ValueRow(dimensions=dimensions, value=None, suppressed=True)
@@ -194,7 +194,16 @@ def _term(value: Any) -> Decimal | None:
     return number.quantize(COUNT_PLACES if number == number.to_integral_value() else RATE_PLACES)
 
 
-def _plain(value: Any) -> Any:
+def _label(dimension: Dimension, value: Any) -> str | None:
+    """A group's value as the queries spell it: a period as ``2025-03``, ``2025-Q1`` or
+    ``2025`` (not the date it starts on), anything else as text."""
+    if value is None:
+        return None
     if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value) if value is not None else None
+        if dimension is Dimension.month:
+            return f"{value:%Y-%m}"
+        if dimension is Dimension.quarter:
+            return f"{value.year}-Q{(value.month - 1) // 3 + 1}"
+        if dimension is Dimension.year:
+            return str(value.year)
+    return str(value)

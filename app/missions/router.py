@@ -1,5 +1,6 @@
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -11,16 +12,16 @@ from app.audit.entry import names_of
 from app.audit.in_transaction import nothing_written
 from app.auth import Caller, require
 from app.companies import repository as companies
-from app.concurrency import IfMatch, check_if_match, etag
+from app.concurrency import IfMatch, check_if_match, etag, versioned
 from app.db import DatabaseDep, SessionDep
 from app.errors import (
-    PROBLEM_MEDIA_TYPE,
-    PROBLEM_SCHEMA_REF,
     BadRequest,
+    BatchRejected,
     Conflict,
     Forbidden,
     NotFound,
     PayloadTooLarge,
+    UnsupportedMediaType,
     ValidationFailed,
     field_problem,
     from_pydantic,
@@ -33,6 +34,7 @@ from app.missions.repository import MissionFilters
 from app.missions.rules import ai_placement_violations, allowed_next
 from app.missions.schemas import (
     AssignmentCreate,
+    BatchProblem,
     BulkReport,
     MissionCreate,
     MissionHoursSet,
@@ -86,7 +88,7 @@ COMPANY_MOVES = frozenset({MissionStatus.annulee})
     description="A company key proposes missions for itself; an admin key names the company. "
     "An `external_ref` already used by the company is a 409 (use PUT /by-ref to upsert). "
     "Send `Idempotency-Key` to retry safely.",
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **versioned(201, created=True)},
     response_model=MissionRead,
 )
 async def create_mission(
@@ -122,7 +124,11 @@ async def create_mission(
     summary="Create or replace a mission by the company's own reference",
     description="Replaying a whole feed creates nothing twice: 201 when created, 200 when "
     "replaced or unchanged. `If-Match` is honoured when the mission exists.",
-    responses={**WRITE_PROBLEMS, 201: {"description": "Created", "model": MissionRead}},
+    responses={
+        **WRITE_PROBLEMS,
+        **versioned(200),
+        201: {"description": "Created", "model": MissionRead, **versioned(201)[201]},
+    },
 )
 async def upsert_mission(
     external_ref: Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")],
@@ -144,24 +150,39 @@ async def upsert_mission(
     return service.mission_read(mission)
 
 
+BULK_RESPONSES = {
+    **problem_responses(400, 413, 415),
+    **problem_responses(422, schema=BatchProblem),
+}
+BULK_DESCRIPTION = (
+    "Each item is answered: created, updated, unchanged, or error with its problem. "
+    "`mode=atomic` writes all or nothing (a `batch-rejected` problem carries the report); "
+    "`mode=partial` writes the valid items. `dry_run=true` checks and predicts the outcomes "
+    "without writing."
+)
+NDJSON = "application/x-ndjson"
+BULK_PATHS = ("/v1/missions/bulk", "/v1/missions/bulk/ndjson")  # larger bodies allowed
+BatchMode = Annotated[Literal["atomic", "partial"], Query()]
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """The query of a batch, however its items are sent."""
+
+    mode: BatchMode = "atomic"
+    dry_run: Annotated[QueryFlag, Query()] = False
+    company_id: CompanyParam = None
+
+
+BatchQuery = Annotated[BatchOptions, Depends()]
+
+
 @router.post(
     "/bulk",
     response_model=BulkReport,
-    summary="Create or replace up to 10 000 missions",
-    description="A JSON array, or NDJSON (`application/x-ndjson`, read as it streams in). Each "
-    "item is answered: created, updated, unchanged, or error with its problem. `mode=atomic` "
-    "writes all or nothing (a 422 lists the errors); `mode=partial` writes the valid items. "
-    "`dry_run=true` checks and predicts the outcomes without writing.",
-    responses={
-        **problem_responses(400, 413, 415),
-        422: {
-            "description": "An atomic batch with errors (its report), or an invalid request",
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/BulkReport"}},
-                PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}},
-            },
-        },
-    },
+    summary="Create or replace up to 10 000 missions, as a JSON array",
+    description=BULK_DESCRIPTION + " NDJSON goes to `/v1/missions/bulk/ndjson`.",
+    responses=BULK_RESPONSES,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -172,32 +193,66 @@ async def upsert_mission(
                         "items": {"$ref": "#/components/schemas/MissionCreate"},
                         "maxItems": 10000,
                     }
-                },
-                "application/x-ndjson": {"schema": {"$ref": "#/components/schemas/MissionCreate"}},
+                }
             },
         }
     },
 )
 async def bulk_missions(
+    request: Request, session: SessionDep, caller: CompanyWriter, options: BatchQuery
+) -> Response:
+    items = await _json_items(request)
+    return await _batch(request, session, caller, items, options)
+
+
+@router.post(
+    "/bulk/ndjson",
+    response_model=BulkReport,
+    summary="Create or replace up to 10 000 missions, as NDJSON",
+    description="One mission per line, read as it streams in. " + BULK_DESCRIPTION,
+    responses=BULK_RESPONSES,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                NDJSON: {
+                    "schema": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "One MissionCreate (#/components/schemas/MissionCreate) "
+                        "per line, as JSON",
+                    }
+                }
+            },
+        }
+    },
+)
+async def bulk_missions_ndjson(
+    request: Request, session: SessionDep, caller: CompanyWriter, options: BatchQuery
+) -> Response:
+    items = await _ndjson_items(request)
+    return await _batch(request, session, caller, items, options)
+
+
+async def _batch(
     request: Request,
     session: SessionDep,
-    caller: CompanyWriter,
-    mode: Annotated[Literal["atomic", "partial"], Query()] = "atomic",
-    dry_run: Annotated[QueryFlag, Query()] = False,
-    company_id: CompanyParam = None,
+    caller: Caller,
+    items: list[object],
+    options: BatchOptions,
 ) -> Response:
-    owner = await _company_of(session, caller, company_id)
-    items = await _read_items(request)
+    mode, dry_run = options.mode, options.dry_run
+    owner = await _company_of(session, caller, options.company_id)
     request.state.audit_fields = names_of(items)
     report = await service.bulk(session, items, company_id=owner, mode=mode, dry_run=dry_run)
     if not report["written"]:
         nothing_written(request)
-    failed = mode == "atomic" and report["counts"]["error"]
-    return Response(
-        orjson.dumps(report, default=str),
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT if failed else status.HTTP_200_OK,
-        media_type="application/json",
-    )
+    errors = report["counts"]["error"]
+    if mode == "atomic" and errors:
+        raise BatchRejected(
+            f"{errors} of {len(items)} items have errors: nothing was written", extra=report
+        )
+    return Response(orjson.dumps(report, default=str), media_type="application/json")
 
 
 @router.get(
@@ -229,7 +284,7 @@ async def list_missions(
     return DirectJSONResponse(page_of(rows, page, LIST, repository.PAGE.sort_key_names))
 
 
-@router.get("/{mission_id}", summary="Read a mission")
+@router.get("/{mission_id}", summary="Read a mission", responses={**versioned(200)})
 async def read_mission(
     mission_id: uuid.UUID, session: SessionDep, caller: MissionReader, response: Response
 ) -> MissionRead:
@@ -242,7 +297,7 @@ async def read_mission(
     "/{mission_id}",
     summary="Change a mission's terms",
     description="The company (or admin); `If-Match` honoured (412 on a stale ETag).",
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **versioned(200)},
 )
 async def update_mission(
     mission_id: uuid.UUID,
@@ -272,9 +327,9 @@ async def update_mission(
     description="proposee -> acceptee -> en_cours -> terminee, or annulee. The structure "
     "accepts, declines, starts and finishes; the company cancels. A move the status machine "
     "does not allow is a 409 listing the allowed ones.",
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **versioned(200)},
 )
-async def change_status(
+async def change_mission_status(
     mission_id: uuid.UUID,
     body: StatusChange,
     session: SessionDep,
@@ -366,7 +421,7 @@ async def set_mission_hours(
     description="Totals by month and the number of salariés; per salarié for the structure "
     "and admin only: a company never sees who.",
 )
-async def mission_hours(
+async def list_mission_hours(
     mission_id: uuid.UUID, session: SessionDep, caller: MissionReader
 ) -> MissionHoursSummary:
     mission = await _visible(session, caller, mission_id)
@@ -453,27 +508,39 @@ async def _structure_salarie(
         )
 
 
-async def _read_items(request: Request) -> list[object]:
-    """The batch, NDJSON parsed line by line as it streams in, or a JSON array."""
-    content_type = request.headers.get("content-type", "")
-    items: list[object] = []
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def _json_items(request: Request) -> list[object]:
+    if _media_type(request) == NDJSON:
+        raise UnsupportedMediaType("send NDJSON to /v1/missions/bulk/ndjson")
     try:
-        if "ndjson" in content_type:
-            pending = b""
-            async for chunk in request.stream():
-                lines = (pending + chunk).split(b"\n")
-                pending = lines.pop()
-                items.extend(orjson.loads(line) for line in lines if line.strip())
-                _refuse_too_many(items)
-            if pending.strip():
-                items.append(orjson.loads(pending))
-        else:
-            parsed = orjson.loads(await request.body())
-            if not isinstance(parsed, list):
-                raise BadRequest("send a JSON array of missions")
-            items = parsed
+        parsed = orjson.loads(await request.body())
     except orjson.JSONDecodeError:
         raise BadRequest("the request body is not valid JSON") from None
+    if not isinstance(parsed, list):
+        raise BadRequest("send a JSON array of missions")
+    _refuse_too_many(parsed)
+    return parsed
+
+
+async def _ndjson_items(request: Request) -> list[object]:
+    """The batch parsed line by line as it streams in."""
+    if _media_type(request) != NDJSON:
+        raise UnsupportedMediaType(f"send {NDJSON}, one mission per line")
+    items: list[object] = []
+    pending = b""
+    try:
+        async for chunk in request.stream():
+            lines = (pending + chunk).split(b"\n")
+            pending = lines.pop()
+            items.extend(orjson.loads(line) for line in lines if line.strip())
+            _refuse_too_many(items)
+        if pending.strip():
+            items.append(orjson.loads(pending))
+    except orjson.JSONDecodeError:
+        raise BadRequest("a line of the body is not valid JSON") from None
     _refuse_too_many(items)
     return items
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.errors import ProblemDocument, RuleViolation
+from app.reference.decimals import DecimalText, Digits
 from app.reference.enums import ActivitySector, MissionKind, MissionStatus
 from app.reference.schemas import CommuneCode, Day
 
@@ -19,8 +20,8 @@ ExternalRef = Annotated[
         examples=["PO-2025-00042"],
     ),
 ]
-Hours = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)]
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Hours = Annotated[Decimal, Digits(10, 2, example="350.00", ge=0)]
+Money = Annotated[Decimal, Digits(14, 2, example="18500.00", ge=0)]
 
 _MISSION: dict[str, Any] = {
     "structure_id": "5b0c8a1e-9f2d-4e7a-8c3b-1d2e3f4a5b6c",
@@ -130,8 +131,8 @@ class MissionRead(BaseModel):
     region_code: str
     start_date: Day
     end_date: Day
-    planned_hours: Decimal
-    amount_ht: Decimal
+    planned_hours: DecimalText
+    amount_ht: DecimalText
     social_clause: SocialClause | None
     status: MissionStatus
     created_at: dt.datetime
@@ -147,6 +148,13 @@ class BulkItemResult(BaseModel):
     outcome: Outcome
     id: uuid.UUID | None = None
     problem: ProblemDocument | None = None
+
+
+class BulkCounts(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    error: int
 
 
 class BulkReport(BaseModel):
@@ -191,7 +199,7 @@ class BulkReport(BaseModel):
     mode: Literal["atomic", "partial"]
     dry_run: bool
     written: bool = Field(description="False in a dry run, or an atomic batch with errors")
-    counts: dict[Outcome, int]
+    counts: BulkCounts
     items: list[BulkItemResult]
 
 
@@ -207,7 +215,7 @@ class AssignmentCreate(BaseModel):
 class MissionHoursSet(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"hours": "64"}]})
 
-    hours: Annotated[Decimal, Field(ge=0, max_digits=7, decimal_places=2)]
+    hours: Annotated[Decimal, Digits(7, 2, example="151.67", ge=0)]
 
 
 class SalarieHoursRead(BaseModel):
@@ -226,13 +234,13 @@ class SalarieHoursRead(BaseModel):
 
     salarie_id: uuid.UUID
     month: str
-    hours: Decimal
+    hours: DecimalText
     warnings: list[RuleViolation] = []
 
 
 class MonthHours(BaseModel):
     month: str
-    hours: Decimal
+    hours: DecimalText
     salaries: int = Field(description="How many salariés worked that month")
 
 
@@ -255,8 +263,20 @@ class MissionHoursSummary(BaseModel):
 
     mission_id: uuid.UUID
     assigned_salaries: int
-    total_hours: Decimal
+    total_hours: DecimalText
     months: list[MonthHours]
     by_salarie: list[SalarieHoursRead] | None = Field(
         description="Per salarié: for the structure and admin only"
     )
+
+
+class BatchProblem(ProblemDocument):
+    """A problem answering a batch: a ``batch-rejected`` one (atomic mode, an item has
+    errors, nothing written) carries the batch's report; any other (the request itself
+    is invalid) does not."""
+
+    mode: Literal["atomic", "partial"] | None = None
+    dry_run: bool | None = None
+    written: bool | None = None
+    counts: BulkCounts | None = None
+    items: list[BulkItemResult] | None = None

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from fastapi import Response, status
 
 from app.auth import AdminWriter, Caller, Reader
-from app.concurrency import IfMatch, check_if_match, etag
+from app.concurrency import IfMatch, check_if_match, etag, versioned
 from app.db import SessionDep
 from app.errors import NotFound, ValidationFailed, field_problem, problem_responses
 from app.keys.models import Role
@@ -31,7 +31,7 @@ LIST = "networks"
     summary="Create a network",
     description="Admin only. Its scope is its member structures plus every structure in its "
     "régions and départements, as they are when read.",
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **versioned(201, created=True)},
 )
 async def create_network(
     body: NetworkCreate, session: SessionDep, caller: AdminWriter, response: Response
@@ -67,7 +67,7 @@ async def list_networks(session: SessionDep, caller: Reader, page: PageDep) -> P
     return build_page(await _reads(session, rows), page, LIST, lambda n: (n.updated_at, n.id))
 
 
-@router.get("/{network_id}", summary="Read a network")
+@router.get("/{network_id}", summary="Read a network", responses={**versioned(200)})
 async def read_network(
     network_id: uuid.UUID, session: SessionDep, caller: Reader, response: Response
 ) -> NetworkRead:
@@ -80,7 +80,7 @@ async def read_network(
     "/{network_id}",
     summary="Rename a network or replace its territorial scope",
     description="Admin only; `If-Match` honoured (412 on a stale ETag).",
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **versioned(200)},
 )
 async def update_network(
     network_id: uuid.UUID,
@@ -109,7 +109,7 @@ async def update_network(
     description="Admin only; adding a member twice changes nothing.",
     responses=WRITE_PROBLEMS,
 )
-async def add_member(
+async def add_network_member(
     network_id: uuid.UUID, body: MemberAdd, session: SessionDep, caller: AdminWriter
 ) -> NetworkRead:
     network = await _locked(session, network_id)
@@ -125,7 +125,7 @@ async def add_member(
     description="Admin only. The structure leaves the scope unless a région or département "
     "of the network still covers it.",
 )
-async def remove_member(
+async def remove_network_member(
     network_id: uuid.UUID, structure_id: uuid.UUID, session: SessionDep, caller: AdminWriter
 ) -> NetworkRead:
     network = await _locked(session, network_id)

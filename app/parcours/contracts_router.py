@@ -32,7 +32,7 @@ from app.salaries.privacy import refuse_if_pseudonymised
 
 router = api_router(
     prefix="/v1/contracts",
-    tags=["parcours"],
+    tags=["contracts"],
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
 WRITE_PROBLEMS = problem_responses(400, 409, 413, 415)
@@ -133,7 +133,7 @@ async def amend_contract(
 
 
 @router.get("/{contract_id}/hours", summary="Hours worked, month by month")
-async def list_hours(
+async def list_contract_hours(
     contract_id: uuid.UUID, session: SessionDep, caller: PersonalReader, page: PageDep
 ) -> Page[HoursRead]:
     await visible_contract(session, caller, contract_id)
@@ -150,7 +150,7 @@ async def list_hours(
     responses=problem_responses(400, 413, 415),
     response_model=HoursRead,
 )
-async def set_hours(
+async def set_contract_hours(
     contract_id: uuid.UUID,
     month: MonthInPath,
     body: HoursSet,

@@ -47,7 +47,6 @@ from app.structures import repository as structures
 
 router = api_router(
     prefix="/v1/parcours",
-    tags=["parcours"],
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
 WRITE_PROBLEMS = problem_responses(400, 409, 413, 415)
@@ -57,6 +56,7 @@ LIST = "parcours"
 
 @router.post(
     "",
+    tags=["parcours"],
     status_code=status.HTTP_201_CREATED,
     summary="Open a parcours for a salarié",
     description="Checks eligibility against the structure's kind: one level-1 criterion, or "
@@ -97,6 +97,7 @@ async def open_parcours(
 
 @router.get(
     "",
+    tags=["parcours"],
     summary="List parcours",
     description="A structure key: its own; admin: all.",
     response_model=Page[ParcoursRead],
@@ -116,7 +117,7 @@ async def list_parcours(
     return DirectJSONResponse(page_of(rows, page, LIST, repository.PAGE.sort_key_names))
 
 
-@router.get("/{parcours_id}", summary="Read a parcours")
+@router.get("/{parcours_id}", tags=["parcours"], summary="Read a parcours")
 async def read_parcours(
     parcours_id: uuid.UUID, session: SessionDep, caller: PersonalReader
 ) -> ParcoursRead:
@@ -125,6 +126,7 @@ async def read_parcours(
 
 @router.post(
     "/{parcours_id}/exit",
+    tags=["parcours"],
     summary="Record the exit",
     description="Once per parcours (409 after); the category is derived from the motif.",
     responses=WRITE_PROBLEMS,
@@ -154,8 +156,8 @@ async def record_exit(
     return ParcoursRead.model_validate(parcours)
 
 
-@router.get("/{parcours_id}/contracts", summary="List a parcours' contracts")
-async def list_contracts(
+@router.get("/{parcours_id}/contracts", tags=["contracts"], summary="List a parcours' contracts")
+async def list_parcours_contracts(
     parcours_id: uuid.UUID, session: SessionDep, caller: PersonalReader, page: PageDep
 ) -> Page[ContractRead]:
     await visible_parcours(session, caller, parcours_id)
@@ -168,6 +170,7 @@ async def list_contracts(
 
 @router.post(
     "/{parcours_id}/contracts",
+    tags=["contracts"],
     status_code=status.HTTP_201_CREATED,
     summary="Sign a contract",
     description="Every labour-law rule is checked; a blocking violation refuses the contract "
@@ -201,7 +204,7 @@ async def create_contract(
     return (await service.contract_reads(session, [contract]))[0]
 
 
-@router.get("/{parcours_id}/derogations", summary="List a parcours' derogations")
+@router.get("/{parcours_id}/derogations", tags=["parcours"], summary="List a parcours' derogations")
 async def list_derogations(
     parcours_id: uuid.UUID, session: SessionDep, caller: PersonalReader, page: PageDep
 ) -> Page[DerogationRead]:
@@ -210,6 +213,7 @@ async def list_derogations(
 
 @router.post(
     "/{parcours_id}/derogations",
+    tags=["parcours"],
     status_code=status.HTTP_201_CREATED,
     summary="Record a derogation",
     description="Beyond 24 months (50 or older, RQTH, particular difficulties, training "
@@ -234,7 +238,7 @@ async def create_derogation(
     return DerogationRead.model_validate(derogation)
 
 
-@router.get("/{parcours_id}/actions", summary="List accompaniment actions")
+@router.get("/{parcours_id}/actions", tags=["accompaniment"], summary="List accompaniment actions")
 async def list_actions(
     parcours_id: uuid.UUID, session: SessionDep, caller: PersonalReader, page: PageDep
 ) -> Page[ActionRead]:
@@ -243,6 +247,7 @@ async def list_actions(
 
 @router.post(
     "/{parcours_id}/actions",
+    tags=["accompaniment"],
     status_code=status.HTTP_201_CREATED,
     summary="Record an accompaniment action",
     responses=WRITE_PROBLEMS,
@@ -259,7 +264,11 @@ async def create_action(
     return ActionRead.model_validate(action)
 
 
-@router.get("/{parcours_id}/freins", summary="List freins (barriers) and whether lifted")
+@router.get(
+    "/{parcours_id}/freins",
+    tags=["accompaniment"],
+    summary="List freins (barriers) and whether lifted",
+)
 async def list_freins(
     parcours_id: uuid.UUID, session: SessionDep, caller: PersonalReader, page: PageDep
 ) -> Page[FreinRead]:
@@ -268,6 +277,7 @@ async def list_freins(
 
 @router.post(
     "/{parcours_id}/freins",
+    tags=["accompaniment"],
     status_code=status.HTTP_201_CREATED,
     summary="Record a frein identified",
     responses=WRITE_PROBLEMS,
@@ -286,6 +296,7 @@ async def create_frein(
 
 @router.patch(
     "/{parcours_id}/freins/{frein_id}",
+    tags=["accompaniment"],
     summary="Record that a frein was lifted (or not)",
     responses=WRITE_PROBLEMS,
 )
@@ -305,8 +316,10 @@ async def update_frein(
     return FreinRead.model_validate(frein)
 
 
-@router.get("/{parcours_id}/objectives", summary="List objectives and étapes")
-async def list_objectives(
+@router.get(
+    "/{parcours_id}/objectives", tags=["accompaniment"], summary="List objectives and étapes"
+)
+async def list_parcours_objectives(
     parcours_id: uuid.UUID, session: SessionDep, caller: PersonalReader, page: PageDep
 ) -> Page[ObjectiveRead]:
     return await _children(session, caller, parcours_id, page, Objective, ObjectiveRead)
@@ -314,11 +327,12 @@ async def list_objectives(
 
 @router.post(
     "/{parcours_id}/objectives",
+    tags=["accompaniment"],
     status_code=status.HTTP_201_CREATED,
     summary="Set an objective or étape",
     responses=WRITE_PROBLEMS,
 )
-async def create_objective(
+async def create_parcours_objective(
     parcours_id: uuid.UUID,
     body: ObjectiveCreate,
     session: SessionDep,
@@ -334,10 +348,11 @@ async def create_objective(
 
 @router.patch(
     "/{parcours_id}/objectives/{objective_id}",
+    tags=["accompaniment"],
     summary="Record that an objective was reached (or not)",
     responses=WRITE_PROBLEMS,
 )
-async def update_objective(
+async def update_parcours_objective(
     parcours_id: uuid.UUID,
     objective_id: uuid.UUID,
     body: ObjectiveUpdate,

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import RuleViolation
+from app.reference.decimals import DecimalText, Digits
 from app.reference.enums import (
     ActionKind,
     ContractKind,
@@ -17,9 +18,7 @@ from app.reference.enums import (
 )
 from app.reference.schemas import Day
 
-WeeklyHours = Annotated[
-    Decimal, Field(gt=0, le=48, max_digits=5, decimal_places=2, examples=["26"])
-]
+WeeklyHours = Annotated[Decimal, Digits(5, 2, example="26", gt=0, le=48)]
 
 _IDS: dict[str, Any] = {
     "id": "8d7c6b5a-4f3e-4d2c-8b1a-0f9e8d7c6b5a",
@@ -127,8 +126,8 @@ class AmendmentRead(BaseModel):
     signed_on: Day
     previous_end_date: Day | None
     new_end_date: Day | None
-    previous_weekly_hours: Decimal
-    new_weekly_hours: Decimal
+    previous_weekly_hours: DecimalText
+    new_weekly_hours: DecimalText
 
 
 class ContractRead(BaseModel):
@@ -157,7 +156,7 @@ class ContractRead(BaseModel):
     kind: ContractKind
     start_date: Day
     end_date: Day | None
-    weekly_hours: Decimal
+    weekly_hours: DecimalText
     warnings: list[RuleViolation] = Field(description="Rules bent but not broken, kept")
     amendments: list[AmendmentRead] = Field(description="Avenants, oldest first")
     created_at: dt.datetime
@@ -224,7 +223,7 @@ class DerogationRead(DerogationCreate):
 class HoursSet(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"hours": "112.5"}]})
 
-    hours: Annotated[Decimal, Field(ge=0, max_digits=6, decimal_places=2)]
+    hours: Annotated[Decimal, Digits(6, 2, example="151.67", ge=0)]
 
 
 class HoursRead(BaseModel):
@@ -243,7 +242,7 @@ class HoursRead(BaseModel):
 
     contract_id: uuid.UUID
     month: str = Field(description="YYYY-MM")
-    hours: Decimal
+    hours: DecimalText
 
 
 class ActionCreate(BaseModel):

@@ -101,5 +101,5 @@ async def list_reference_hours(
 
 
 @router.get("/enums", summary="Every enumeration the API accepts, to build forms from")
-async def enumerations(caller: AnyCaller) -> Enumerations:
+async def list_enumerations(caller: AnyCaller) -> Enumerations:
     return Enumerations.all()

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from app.reference.decimals import DecimalText, Digits
 from app.reference.enums import (
     CONTRACT_KINDS_BY_STRUCTURE,
     CRITERION_LEVEL,
@@ -74,7 +75,8 @@ Instant = Annotated[
     AfterValidator(_within_supported_instants),
     Field(description="An ISO 8601 date and time from 1900-01-01 to 2199-12-31"),
 ]
-Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2, examples=["23921.00"])]
+Money = Annotated[Decimal, Digits(14, 2, example="23921.00", ge=0)]
+PositiveMoney = Annotated[Decimal, Digits(14, 2, example="23921.00", gt=0)]
 
 
 class RegionRead(BaseModel):
@@ -111,7 +113,7 @@ class AideAuPosteRateCreate(BaseModel):
 
     kind: StructureKind
     in_force_from: dt.date = Field(description="Must be in the future: rates in force never change")
-    amount_per_etp: Annotated[Money, Field(gt=0)]
+    amount_per_etp: PositiveMoney
 
 
 class AideAuPosteRateRead(BaseModel):
@@ -126,7 +128,7 @@ class AideAuPosteRateRead(BaseModel):
 
     kind: StructureKind
     in_force_from: dt.date
-    amount_per_etp: Decimal = Field(description="Euros per ETP and year, mainland socle")
+    amount_per_etp: DecimalText = Field(description="Euros per ETP and year, mainland socle")
 
 
 class ReferenceHoursRead(BaseModel):
@@ -139,7 +141,7 @@ class ReferenceHoursRead(BaseModel):
 
     kind: StructureKind
     in_force_from: dt.date
-    annual_hours: Decimal
+    annual_hours: DecimalText
 
 
 class ExitMotifRead(BaseModel):

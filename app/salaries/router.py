@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Query, Request, Response, status
 
 from app.auth import Caller, PersonalReader, PersonalWriter
-from app.concurrency import IfMatch, check_if_match, etag
+from app.concurrency import IfMatch, check_if_match, etag, versioned
 from app.db import SessionDep
 from app.errors import (
     Conflict,
@@ -54,7 +54,7 @@ LIST = "salaries"
     description="A structure key registers its own salariés; an admin key names the "
     "structure. A NIR is validated and kept only as a keyed hash. The same NIR, or the "
     "same names and birth date, in the structure is a 409 naming the existing salarié.",
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **versioned(201, created=True)},
 )
 async def create_salarie(
     body: SalarieCreate,
@@ -95,7 +95,7 @@ async def list_salaries(
     return build_page([_read(row) for row in rows], page, LIST, lambda s: (s.updated_at, s.id))
 
 
-@router.get("/{salarie_id}", summary="Read a salarié")
+@router.get("/{salarie_id}", summary="Read a salarié", responses={**versioned(200)})
 async def read_salarie(
     salarie_id: uuid.UUID, session: SessionDep, caller: PersonalReader, response: Response
 ) -> SalarieRead:
@@ -108,7 +108,7 @@ async def read_salarie(
     "/{salarie_id}",
     summary="Update a salarié",
     description="`If-Match` honoured (412 on a stale ETag).",
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **versioned(200)},
 )
 async def update_salarie(
     salarie_id: uuid.UUID,

@@ -5,7 +5,7 @@ from fastapi import Query, Request, Response, status
 from pydantic import ValidationError
 
 from app.auth import AdminWriter, Caller, Reader, Writer
-from app.concurrency import IfMatch, check_if_match, etag
+from app.concurrency import IfMatch, check_if_match, etag, versioned
 from app.db import DatabaseDep, SessionDep
 from app.errors import Forbidden, NotFound, from_pydantic, problem_responses
 from app.keys.models import Role
@@ -45,7 +45,7 @@ LIST = "structures"
     summary="Register a structure (SIAE)",
     description="Admin only. The SIRET must be valid and new; the commune, département and "
     "région must exist and nest in each other.",
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **versioned(201, created=True)},
 )
 async def create_structure(
     body: StructureCreate, session: SessionDep, caller: AdminWriter, response: Response
@@ -99,7 +99,12 @@ async def list_structures(
     return build_page(items, page, LIST, lambda s: (s.updated_at, s.id))
 
 
-@router.get("/{structure_id}", summary="Read a structure", response_model=StructureRead)
+@router.get(
+    "/{structure_id}",
+    summary="Read a structure",
+    response_model=StructureRead,
+    responses={**versioned(200)},
+)
 async def read_structure(
     structure_id: uuid.UUID, database: DatabaseDep, caller: Reader
 ) -> Response:
@@ -116,7 +121,7 @@ async def read_structure(
     summary="Update a structure",
     description="Admin, or the structure's own key (which may not change `kind`). "
     "Send `If-Match` with the ETag you read to refuse a lost update (412).",
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **versioned(200)},
 )
 async def update_structure(
     structure_id: uuid.UUID,
@@ -213,7 +218,7 @@ async def list_annexes(
     summary="Record an annexe financière",
     description="Admin only. The period lies within the year and overlaps no other annexe "
     "of the structure (409 naming it); the modulation is at most JALON_MAX_MODULATION_RATE %.",
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **versioned(201)},
 )
 async def create_annexe(
     structure_id: uuid.UUID,
@@ -235,7 +240,11 @@ async def create_annexe(
     return await service.annexe_read(session, structure, annexe)
 
 
-@router.get("/{structure_id}/annexes/{annexe_id}", summary="Read an annexe financière")
+@router.get(
+    "/{structure_id}/annexes/{annexe_id}",
+    summary="Read an annexe financière",
+    responses={**versioned(200)},
+)
 async def read_annexe(
     structure_id: uuid.UUID,
     annexe_id: uuid.UUID,
@@ -255,7 +264,7 @@ async def read_annexe(
     "/{structure_id}/annexes/{annexe_id}",
     summary="Update an annexe financière",
     description="Admin only; `If-Match` honoured (412 on a stale ETag).",
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **versioned(200)},
 )
 async def update_annexe(
     structure_id: uuid.UUID,

@@ -5,9 +5,10 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from app.reference.decimals import DecimalText, Digits
 from app.reference.enums import ActivitySector, StructureKind
 from app.reference.identifiers import Siret
-from app.reference.schemas import CommuneCode, Day, DepartementCode, Money, RegionCode
+from app.reference.schemas import CommuneCode, Day, DepartementCode, RegionCode
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 PostalCode = Annotated[str, Field(pattern=r"^[0-9]{5}$", examples=["29000"])]
@@ -203,8 +204,8 @@ class AntenneRead(BaseModel):
     created_at: dt.datetime
 
 
-Etp = Annotated[Decimal, Field(gt=0, max_digits=9, decimal_places=2, examples=["10.00"])]
-Percent = Annotated[Decimal, Field(ge=0, max_digits=5, decimal_places=2, examples=["5.00"])]
+Etp = Annotated[Decimal, Digits(9, 2, example="10.00", gt=0)]
+Percent = Annotated[Decimal, Digits(5, 2, example="5.00", ge=0)]
 
 
 class AnnexeCreate(BaseModel):
@@ -271,8 +272,8 @@ class AidSegmentRead(BaseModel):
 
     start: Day
     end: Day
-    amount_per_etp: Money
-    socle: Money
+    amount_per_etp: DecimalText
+    socle: DecimalText
 
 
 class AidRead(BaseModel):
@@ -282,9 +283,9 @@ class AidRead(BaseModel):
 
     segments: list[AidSegmentRead] = Field(description="One per socle in force during the period")
     days_without_rate: int = Field(description="Days with no socle published for the kind")
-    socle: Money
-    modulation: Money
-    total: Money
+    socle: DecimalText
+    modulation: DecimalText
+    total: DecimalText
 
 
 class AnnexeRead(BaseModel):
@@ -329,8 +330,8 @@ class AnnexeRead(BaseModel):
     id: uuid.UUID
     structure_id: uuid.UUID
     year: int
-    etp_conventionnes: Decimal
-    modulation_rate: Decimal
+    etp_conventionnes: DecimalText
+    modulation_rate: DecimalText
     start_date: Day
     end_date: Day
     aid: AidRead

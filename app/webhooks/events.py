@@ -8,12 +8,14 @@ personal data: like the API, they go to admin keys and the structure's own keys 
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Generic, Literal, TypeVar
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, create_model
+
+from app.reference.decimals import DecimalText
+from app.reference.enums import ContractKind, ExitCategory, ExitMotif, MissionStatus
 
 
 class EventType(StrEnum):
@@ -40,7 +42,7 @@ class MissionCreatedData(BaseModel):
     company_id: uuid.UUID
     structure_id: uuid.UUID
     external_ref: str
-    status: str
+    status: MissionStatus
     start_date: dt.date
     end_date: dt.date
 
@@ -49,8 +51,8 @@ class MissionStatusChangedData(BaseModel):
     mission_id: uuid.UUID
     company_id: uuid.UUID
     structure_id: uuid.UUID
-    from_status: str
-    to_status: str
+    from_status: MissionStatus
+    to_status: MissionStatus
 
 
 class MissionHoursRecordedData(BaseModel):
@@ -58,7 +60,7 @@ class MissionHoursRecordedData(BaseModel):
     company_id: uuid.UUID
     structure_id: uuid.UUID
     month: str = Field(examples=["2025-04"])
-    hours: Decimal = Field(description="The mission's hours that month, every salarié together")
+    hours: DecimalText = Field(description="The mission's hours that month, every salarié together")
 
 
 class ContractCreatedData(BaseModel):
@@ -66,7 +68,7 @@ class ContractCreatedData(BaseModel):
     parcours_id: uuid.UUID
     salarie_id: uuid.UUID
     structure_id: uuid.UUID
-    kind: str
+    kind: ContractKind
     start_date: dt.date
     end_date: dt.date | None
 
@@ -77,7 +79,7 @@ class ContractAmendedData(BaseModel):
     structure_id: uuid.UUID
     amendment_id: uuid.UUID
     end_date: dt.date | None
-    weekly_hours: Decimal
+    weekly_hours: DecimalText
 
 
 class ContractEndingSoonData(BaseModel):
@@ -109,8 +111,8 @@ class ParcoursExitedData(BaseModel):
     salarie_id: uuid.UUID
     structure_id: uuid.UUID
     exit_date: dt.date
-    motif: str
-    category: str
+    motif: ExitMotif
+    category: ExitCategory
 
 
 class ObjectiveReachedData(BaseModel):

@@ -161,7 +161,7 @@ async def list_deliveries(
     description="Delivered, failed or pending: it is queued at once, after the "
     "subscription's earlier pending events; its log is kept.",
 )
-async def redeliver(
+async def redeliver_delivery(
     subscription_id: uuid.UUID, delivery_id: int, session: SessionDep, caller: Reader
 ) -> DeliveryRead:
     await _subscription(session, caller, subscription_id)

@@ -65,9 +65,11 @@ class SubscriptionRead(BaseModel):
     id: uuid.UUID
     key_id: uuid.UUID
     url: str
-    event_types: list[str]
+    event_types: list[EventType]
     description: str | None
-    state: str = Field(description="active; failing (an event was given up after 24 h); disabled")
+    state: Literal["active", "failing", "disabled"] = Field(
+        description="active; failing (an event was given up after 24 h); disabled"
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -131,7 +133,7 @@ class DeliveryRead(BaseModel):
     id: int
     event_id: int
     webhook_id: str = Field(description="The webhook-id header of every attempt")
-    event_type: str
+    event_type: EventType
     state: Literal["pending", "delivered", "failed"]
     attempts: int
     delivered_at: dt.datetime | None

@@ -1,6 +1,7 @@
 """Each indicator on a small data set built by hand, its expected value worked out by hand."""
 
 import datetime as dt
+import re
 import uuid
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -295,8 +296,24 @@ async def test_hours_split_over_two_years_and_etp(
         )["rows"],
         "year",
     )
-    assert yearly["2024-01-01"]["value"] == "100.00"
-    assert yearly["2025-01-01"]["value"] == "310.00"  # 110 + 120 + 80
+    assert yearly["2024"]["value"] == "100.00"
+    assert yearly["2025"]["value"] == "310.00"  # 110 + 120 + 80
+    # periods are labelled as the queries spell them, and no other dimension appears
+    for group_by, label in (
+        ("quarter", r"^20\d\d-Q[1-4]$"),
+        ("month", r"^20\d\d-(0[1-9]|1[0-2])$"),
+    ):
+        rows = (
+            await value(
+                client,
+                admin_headers,
+                "heures_travaillees",
+                **{"from": "2024-01", "group_by": group_by},
+            )
+        )["rows"]
+        assert rows
+        assert all(list(row["dimensions"]) == [group_by] for row in rows)
+        assert all(re.match(label, row["dimensions"][group_by]) for row in rows), rows
     assert (await only(client, admin_headers, "etp_realises"))["value"] == str(
         (Decimal(310) / 1607).quantize(Decimal("0.01"))
     )

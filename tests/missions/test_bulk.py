@@ -79,7 +79,15 @@ async def test_partial_lands_the_valid_items_and_atomic_none(
         missions[index] = copy.deepcopy(missions[index]) | {"amount_ht": "-5"}
     atomic = await post_bulk(client, key, missions, mode="atomic")
     assert atomic.status_code == 422
-    assert atomic.json()["written"] is False
+    assert atomic.headers["content-type"] == "application/problem+json"
+    problem = atomic.json()
+    assert problem["type"] == "https://jalon.dev/problems/batch-rejected"
+    assert problem["detail"] == "37 of 10000 items have errors: nothing was written"
+    assert problem["written"] is False
+    assert problem["counts"]["error"] == 37
+    assert [item["index"] for item in problem["items"] if item["outcome"] == "error"] == sorted(
+        broken
+    )
     assert await count_missions(client, key) == 0
 
     partial = await post_bulk(client, key, missions, mode="partial")
@@ -120,7 +128,7 @@ async def test_ndjson_and_per_item_checks(
     ]
     body = b"\n".join(orjson.dumps(item) for item in items) + b"\n"
     response = await client.post(
-        "/v1/missions/bulk",
+        "/v1/missions/bulk/ndjson",
         headers=key | {"Content-Type": "application/x-ndjson"},
         content=body,
         params={"mode": "partial"},
@@ -146,3 +154,43 @@ async def test_bad_batches(
     ).status_code == 400
     too_many = await post_bulk(client, key, [{}] * 10_001)
     assert too_many.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "expected"),
+    [
+        ("/v1/missions/bulk", "application/x-ndjson", "send NDJSON to /v1/missions/bulk/ndjson"),
+        ("/v1/missions/bulk/ndjson", "application/json", "send application/x-ndjson"),
+    ],
+)
+async def test_each_batch_operation_takes_its_own_media_type(
+    client: httpx.AsyncClient,
+    setup: tuple[dict[str, str], dict[str, Any]],
+    path: str,
+    content_type: str,
+    expected: str,
+) -> None:
+    key, structure = setup
+    response = await client.post(
+        path,
+        headers=key | {"Content-Type": content_type},
+        content=orjson.dumps(feed(structure["id"], 1)),
+    )
+    assert response.status_code == 415, response.text
+    assert response.json()["detail"].startswith(expected)
+    assert await count_missions(client, key) == 0
+
+
+async def test_an_ndjson_line_that_is_not_json_is_a_bad_request(
+    client: httpx.AsyncClient, setup: tuple[dict[str, str], dict[str, Any]]
+) -> None:
+    key, structure = setup
+    body = orjson.dumps(mission_body(structure["id"])) + b"\n{not json\n"
+    response = await client.post(
+        "/v1/missions/bulk/ndjson",
+        headers=key | {"Content-Type": "application/x-ndjson"},
+        content=body,
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "a line of the body is not valid JSON"
+    assert await count_missions(client, key) == 0

@@ -1,0 +1,183 @@
+"""The OpenAPI document partners generate clients from: FastAPI's, completed with what
+the routes cannot say on their own. Each addition mirrors one mechanism of the server:
+
+- the problem schemas error responses refer to (:mod:`app.errors`);
+- the 400 every paginated list answers to a cursor it did not issue (:mod:`app.pagination`);
+- ``Idempotency-Key`` on every authenticated POST, and ``Idempotent-Replayed`` on their
+  answers (:mod:`app.idempotency.admission` admits it on exactly those);
+- the headers every answer carries (``X-Request-ID``), every authenticated answer
+  (``RateLimit-*``), every 429 and 503 (``Retry-After``), every 401 (``WWW-Authenticate``);
+- webhooks: the signature headers of a delivery, and the answers its receiver gives.
+
+``ETag`` and ``Location`` are declared by the routes that set them
+(:func:`app.concurrency.versioned`)."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app.errors import problem_responses, problem_schemas
+
+METHODS = ("get", "put", "post", "delete", "patch")
+HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {
+        "description": "The request's id (the client's own when it sent a valid one), also "
+        "in problem documents: quote it when asking for help",
+        "schema": {"type": "string"},
+    },
+    "RateLimit-Limit": {
+        "description": "Requests allowed per minute to this key",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Remaining": {
+        "description": "Requests left in the current window",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Reset": {
+        "description": "Seconds until the window resets",
+        "schema": {"type": "integer"},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before retrying",
+        "schema": {"type": "integer"},
+    },
+    "WWW-Authenticate": {"description": "The scheme to use", "schema": {"type": "string"}},
+    "Idempotent-Replayed": {
+        "description": "true when this is the kept answer of an earlier request with the "
+        "same Idempotency-Key",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "ETag": {
+        "description": "The record's version: send it back in If-Match to change it",
+        "schema": {"type": "string"},
+    },
+    "Location": {"description": "The created record's path", "schema": {"type": "string"}},
+}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Retry this POST safely: the same key and request within 24 hours get "
+    "the first answer (with Idempotent-Replayed: true) and write nothing more; the same key "
+    "with another request is an idempotency-key-reused problem.",
+    "schema": {"type": "string", "pattern": r"^[\x21-\x7e]{1,255}$"},
+}
+REQUEST_ID = {
+    "name": "X-Request-ID",
+    "in": "header",
+    "required": False,
+    "description": "Your own id for this request, echoed back and logged; one is made "
+    "when absent or not of this form",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
+}
+WEBHOOK_HEADERS = {
+    "webhook-id": "The event's id, the same on every retry: deduplicate on it",
+    "webhook-timestamp": "Seconds since the epoch when this attempt was signed",
+    "webhook-signature": "v1,<base64 HMAC-SHA256> (Standard Webhooks), verify before use",
+}
+
+
+def contract(app: FastAPI) -> dict[str, Any]:
+    """The document, built once per app."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            webhooks=app.webhooks.routes,
+            tags=app.openapi_tags,
+        )
+        components = document.setdefault("components", {})
+        components.setdefault("schemas", {}).update(problem_schemas())
+        components["headers"] = HEADERS
+        components["parameters"] = {
+            "Idempotency-Key": IDEMPOTENCY_KEY,
+            "X-Request-ID": REQUEST_ID,
+        }
+        for operation in _operations(document.get("paths", {})):
+            _document_bad_cursors(operation)
+            _document_idempotency(operation)
+            _document_response_headers(operation)
+        for operation in _operations(document.get("webhooks", {})):
+            _document_delivery(operation)
+        app.openapi_schema = document
+    return app.openapi_schema
+
+
+def _operations(paths: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (method, operation)
+        for item in paths.values()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
+
+
+def _header_refs(*names: str) -> dict[str, Any]:
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+
+
+def _document_bad_cursors(method_operation: tuple[str, dict[str, Any]]) -> None:
+    """Every paginated list answers a cursor it did not issue with a 400."""
+    _, operation = method_operation
+    parameters = operation.get("parameters", [])
+    if any(p.get("name") == "cursor" and p.get("in") == "query" for p in parameters):
+        bad_request = {str(status): doc for status, doc in problem_responses(400).items()}
+        operation["responses"] = {**operation["responses"], **bad_request}
+
+
+def _document_idempotency(method_operation: tuple[str, dict[str, Any]]) -> None:
+    method, operation = method_operation
+    if method != "post" or not operation.get("security"):
+        return
+    operation.setdefault("parameters", []).append(
+        {"$ref": "#/components/parameters/Idempotency-Key"}
+    )
+    # a malformed key is a 400, whatever else the operation may answer
+    bad_request = {str(status): doc for status, doc in problem_responses(400).items()}
+    operation["responses"] = {**bad_request, **operation["responses"]}
+    for status, response in operation["responses"].items():
+        if status.startswith("2"):
+            response.setdefault("headers", {}).update(_header_refs("Idempotent-Replayed"))
+
+
+def _document_response_headers(method_operation: tuple[str, dict[str, Any]]) -> None:
+    _, operation = method_operation
+    operation.setdefault("parameters", []).append({"$ref": "#/components/parameters/X-Request-ID"})
+    authenticated = bool(operation.get("security"))
+    for status, response in operation["responses"].items():
+        names = ["X-Request-ID"]
+        if authenticated:
+            names += ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]
+        if status in ("429", "503"):
+            names.append("Retry-After")
+        if status == "401":
+            names.append("WWW-Authenticate")
+        if status == "412":  # the record's current version (app.concurrency)
+            names.append("ETag")
+        response.setdefault("headers", {}).update(_header_refs(*names))
+
+
+def _document_delivery(method_operation: tuple[str, dict[str, Any]]) -> None:
+    """What a subscriber's endpoint receives and may answer: no validation error of
+    FastAPI's own, which describes jalon's server rather than the receiver."""
+    _, operation = method_operation
+    operation["parameters"] = [
+        {
+            "name": name,
+            "in": "header",
+            "required": True,
+            "description": description,
+            "schema": {"type": "string"},
+        }
+        for name, description in WEBHOOK_HEADERS.items()
+    ]
+    operation["responses"] = {
+        "2XX": {"description": "Received: any 2xx acknowledges the delivery"},
+        "default": {
+            "description": "Anything else, or no answer within the deadline: the delivery "
+            "is retried with backoff, then given up after 24 hours"
+        },
+    }
