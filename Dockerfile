@@ -6,6 +6,7 @@ RUN python -m venv /opt/venv
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
+COPY openapi ./openapi
 RUN /opt/venv/bin/pip install --no-cache-dir -e .
 
 FROM python:3.11-slim

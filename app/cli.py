@@ -9,6 +9,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
 from app.db import EMBEDDED_DATABASE
 from app.embedded import EmbeddedPostgres, ensure_database
 from app.migrate import upgrade_to_head
@@ -17,52 +20,86 @@ from app.settings import Settings, load_settings
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="jalon", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+# every option's help says its default
+WITH_DEFAULTS = argparse.ArgumentDefaultsHelpFormatter
 
-    serve = commands.add_parser("serve", help="migrate the database, then serve the API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+
+def parser() -> argparse.ArgumentParser:
+    jalon = argparse.ArgumentParser(
+        prog="jalon",
+        description=__doc__,
+        formatter_class=WITH_DEFAULTS,
+        epilog="Without JALON_DATABASE_URL, an embedded PostgreSQL is started in "
+        "JALON_DATA_DIR. Settings are JALON_* environment variables (README).",
+    )
+    commands = jalon.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=summary, description=summary, formatter_class=WITH_DEFAULTS
+        )
+
+    serve = command("serve", "migrate the database, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes")
     serve.add_argument(
         "--demo",
         action="store_true",
-        help="also load the demo data set and print a demo admin key",
+        help="also load the demo data set, and print a new demo admin key (and how many "
+        "earlier ones are still valid)",
     )
 
-    commands.add_parser("migrate", help="bring the database schema to the latest revision")
-    commands.add_parser(
-        "demo", help="load the demo data set: structures, annexes, companies, a network"
-    )
+    command("migrate", "bring the database schema to the latest revision")
+    command("demo", "load the demo data set: structures, annexes, companies, a network")
 
-    keys = commands.add_parser("keys", help="manage API keys")
-    key_commands = keys.add_subparsers(dest="key_command", required=True)
-    create = key_commands.add_parser("create", help="create a key and print its secret once")
+    keys = command("keys", "manage API keys")
+    key_commands = keys.add_subparsers(dest="key_command", required=True, metavar="ACTION")
+    create = key_commands.add_parser(
+        "create",
+        help="create a key and print its secret once",
+        description="create a key and print its secret once",
+        formatter_class=WITH_DEFAULTS,
+    )
     create.add_argument(
-        "--role", required=True, choices=["admin", "structure", "company", "network"]
+        "--role",
+        required=True,
+        choices=["admin", "structure", "company", "network"],
+        help="what the key may see",
     )
-    create.add_argument("--name", default="created from the command line")
+    create.add_argument("--name", default="created from the command line", help="its label")
     create.add_argument("--scopes", default="read,write", help="comma-separated: read,write")
-    create.add_argument("--structure-id")
-    create.add_argument("--company-id")
-    create.add_argument("--network-id")
+    create.add_argument("--structure-id", help="the structure of a structure key")
+    create.add_argument("--company-id", help="the company of a company key")
+    create.add_argument("--network-id", help="the network of a network key")
 
-    purge = commands.add_parser(
+    purge = command(
         "purge",
-        help="pseudonymise the salariés whose parcours ended longer ago than JALON_RETENTION_DAYS",
+        "pseudonymise the salariés whose parcours ended longer ago than "
+        "JALON_RETENTION_DAYS; forget old webhook deliveries and idempotency records",
     )
     purge.add_argument("--dry-run", action="store_true", help="count them, change nothing")
 
-    openapi = commands.add_parser("openapi", help="write the OpenAPI document")
-    openapi.add_argument("--output", type=Path, default=DEFAULT_OPENAPI_PATH)
+    openapi = command("openapi", "write the OpenAPI document")
+    openapi.add_argument(
+        "--output", type=Path, default=DEFAULT_OPENAPI_PATH, help="where to write it"
+    )
+    return jalon
 
-    args = parser.parse_args(argv)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if args.command == "openapi":
         return write_openapi(args.output)
     settings = load_settings()
     with database(settings) as url:
-        upgrade_to_head(url)
+        try:
+            upgrade_to_head(url)
+        except (OSError, SQLAlchemyError) as error:
+            print(
+                f"jalon: cannot reach PostgreSQL at {_shown(url)}: {_cause(error)}", file=sys.stderr
+            )
+            return 1
         if args.command == "keys":
             return create_key_command(url, args)
         if args.command == "demo":
@@ -72,6 +109,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return serve_command(url, settings, args)
     return 0
+
+
+def _shown(url: str) -> str:
+    """The URL with its password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _cause(error: BaseException) -> str:
+    """The driver's own words: the first line of the innermost error."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
 
 
 def write_openapi(output: Path) -> int:
@@ -162,14 +212,17 @@ def serve_command(url: str, settings: Settings, args: argparse.Namespace) -> int
     import uvicorn
 
     if args.demo:
-        from app.keys.schemas import KeyCreate
-        from app.keys.service import issue_in
+        from app.keys.service import issue_demo_admin_in
 
         load_demo(url)
-        demo = asyncio.run(
-            issue_in(url, KeyCreate(name="demo admin", role="admin", scopes=["read", "write"]))
-        )
+        demo, earlier = asyncio.run(issue_demo_admin_in(url))
         print(f"demo admin key (shown once): {demo.secret}", flush=True)
+        if earlier:
+            print(
+                f"{earlier} earlier demo admin key(s) still valid: GET /v1/keys lists them, "
+                "POST /v1/keys/{id}/revoke revokes one",
+                flush=True,
+            )
     from app.salaries.nir import nir_key
 
     # the workers must agree on the URL (not start servers of their own), on the

@@ -53,6 +53,19 @@ HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string"},
     },
     "Location": {"description": "The created record's path", "schema": {"type": "string"}},
+    "Deprecation": {
+        "description": "Present when the request used something deprecated (RFC 9745): "
+        "since when, as @<seconds since the epoch>; the changelog says what to use instead",
+        "schema": {"type": "string", "examples": ["@1796083200"]},
+    },
+    "Sunset": {
+        "description": "When what is deprecated goes (RFC 8594), an HTTP date",
+        "schema": {"type": "string", "examples": ["Mon, 01 Mar 2027 00:00:00 GMT"]},
+    },
+    "Link": {
+        "description": 'With a deprecation: </changelog>; rel="deprecation"',
+        "schema": {"type": "string"},
+    },
 }
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",

@@ -11,7 +11,7 @@ from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from app import health
+from app import changelog, health
 from app.alerts import router as alerts
 from app.audit import router as audit
 from app.audit.in_transaction import record_before_commit
@@ -51,7 +51,6 @@ from app.webhooks import router as webhooks
 from app.webhooks.dispatcher import Dispatcher, running
 from app.webhooks.events import document as document_webhooks
 
-VERSION = "0.1.0"
 DESCRIPTION = """
 jalon is an open REST API for the French *insertion par l'activité économique* (IAE).
 
@@ -64,6 +63,10 @@ Keys have a role (`admin`, `structure`, `company`, `network`) and scopes (`read`
 
 **Errors** are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) `application/problem+json`
 documents; quote their `request_id` (also in the `X-Request-ID` header) when asking for help.
+
+**Versions**: `info.version` follows every change to this contract; the changelog
+(`GET /changelog`) lists them, breaking ones declared, and deprecations are announced on
+the answers with `Deprecation` and `Sunset` headers.
 
 **Lists** are paginated by cursor: `?limit=1..500`, then `?cursor=<next_cursor>` until
 `next_cursor` is null.
@@ -119,7 +122,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app: FastAPI = FastAPIOffline(
         title="jalon",
-        version=VERSION,
+        version=changelog.current_version(),
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
@@ -154,6 +157,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app,
         [
             health.router,
+            changelog.router,
             keys.router,
             audit.router,
             webhooks.router,

@@ -77,3 +77,49 @@ def test_purge_command_reports_what_it_pseudonymised(scratch_url: str) -> None:
     assert "pseudonymised 0 salariés" in done.stdout
     assert "forgot 0 webhook deliveries and 0 events (retention: 30 days)" in done.stdout
     assert "forgot 0 idempotency records older than 24 hours" in done.stdout
+
+
+def test_an_unreachable_database_is_one_line_naming_it_without_its_password() -> None:
+    done = jalon("migrate", database_url="postgresql://jalon:s3cret@127.0.0.1:1/nowhere")
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("jalon: cannot reach PostgreSQL at postgresql")
+    assert "127.0.0.1:1/nowhere" in lines[0]
+    assert "s3cret" not in done.stderr
+    assert "Connect call failed" in lines[0] or "refused" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ((), ["serve", "migrate", "demo", "keys", "purge", "openapi"]),
+        (("serve",), ["--host", "--port", "--workers", "--demo"]),
+        (("keys", "create"), ["--role", "--name", "--scopes", "--structure-id"]),
+        (("purge",), ["--dry-run"]),
+        (("openapi",), ["--output"]),
+    ],
+)
+def test_each_help_lists_every_command_and_option_with_its_default(
+    command: tuple[str, ...], options: list[str]
+) -> None:
+    done = jalon(*command, "--help", database_url="postgresql://unused@127.0.0.1:1/x")
+    assert done.returncode == 0, done.stderr
+    for option in options:
+        assert option in done.stdout, (option, done.stdout)
+    if command == ("serve",):
+        assert "(default: 8000)" in done.stdout
+        assert "(default: 127.0.0.1)" in done.stdout
+
+
+def test_each_serve_demo_prints_a_new_key_and_says_how_many_earlier_ones_are_valid() -> None:
+    with fresh_database() as url:
+        plain = url.replace("+asyncpg", "")
+        with jalon_server(plain) as first:
+            assert "still valid" not in first.output.read_text()
+        with jalon_server(plain) as second:
+            assert "1 earlier demo admin key(s) still valid" in second.output.read_text()
+            assert second.admin_secret != first.admin_secret
+            for secret in (first.admin_secret, second.admin_secret):
+                me = httpx.get(f"{second.base_url}/v1/keys/me", headers=bearer(secret))
+                assert me.status_code == 200

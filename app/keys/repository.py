@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.companies.models import Company
 from app.db import insert_record
-from app.keys.models import ApiKey
+from app.keys.models import ApiKey, Role
 from app.keys.schemas import KeyCreate
 from app.networks.models import Network
 from app.pagination import keyset
@@ -82,3 +82,14 @@ async def revoke(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | None:
         .execution_options(synchronize_session=False, populate_existing=True)
     )
     return await session.scalar(statement)
+
+
+async def count_command_line_keys_named(session: AsyncSession, name: str, role: Role) -> int:
+    """How many live keys of ``role`` called ``name`` no key created (the command line's)."""
+    statement = select(func.count()).where(
+        ApiKey.name == name,
+        ApiKey.role == role,
+        ApiKey.created_by.is_(None),
+        ApiKey.revoked_at.is_(None),
+    )
+    return int(await session.scalar(statement) or 0)

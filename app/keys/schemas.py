@@ -39,7 +39,10 @@ class KeyCreate(BaseModel):
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
     role: Role
-    scopes: Annotated[list[Scope], Field(min_length=1, max_length=2)] = [Scope.read]
+    scopes: Annotated[
+        list[Scope],
+        Field(min_length=1, max_length=2, description="read, write or both; read when absent"),
+    ] = [Scope.read]
     structure_id: uuid.UUID | None = None
     company_id: uuid.UUID | None = None
     network_id: uuid.UUID | None = None

@@ -8,6 +8,7 @@ import orjson
 from fastapi import Depends, Path, Query, Request, Response, status
 from pydantic import ValidationError
 
+from app import deprecation
 from app.audit.entry import names_of
 from app.audit.in_transaction import nothing_written
 from app.auth import Caller, require
@@ -162,6 +163,8 @@ BULK_DESCRIPTION = (
 )
 NDJSON = "application/x-ndjson"
 BULK_PATHS = ("/v1/missions/bulk", "/v1/missions/bulk/ndjson")  # larger bodies allowed
+# NDJSON sent to /v1/missions/bulk, as before 0.2.0: still read, until the sunset
+NDJSON_ON_BULK = deprecation.Deprecation(announced=dt.date(2026, 12, 2), sunset=dt.date(2027, 6, 1))
 BatchMode = Annotated[Literal["atomic", "partial"], Query()]
 
 
@@ -181,8 +184,9 @@ BatchQuery = Annotated[BatchOptions, Depends()]
     "/bulk",
     response_model=BulkReport,
     summary="Create or replace up to 10 000 missions, as a JSON array",
-    description=BULK_DESCRIPTION + " NDJSON goes to `/v1/missions/bulk/ndjson`.",
-    responses=BULK_RESPONSES,
+    description=BULK_DESCRIPTION + " NDJSON goes to `/v1/missions/bulk/ndjson`; sent here, "
+    "it is still read until 2027-06-01, with `Deprecation` and `Sunset` headers.",
+    responses=deprecation.declared(BULK_RESPONSES, 200, 422),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -201,6 +205,9 @@ BatchQuery = Annotated[BatchOptions, Depends()]
 async def bulk_missions(
     request: Request, session: SessionDep, caller: CompanyWriter, options: BatchQuery
 ) -> Response:
+    if _media_type(request) == NDJSON:
+        items = await _ndjson_items(request)
+        return await _batch(request, session, caller, items, options, NDJSON_ON_BULK.headers())
     items = await _json_items(request)
     return await _batch(request, session, caller, items, options)
 
@@ -240,6 +247,7 @@ async def _batch(
     caller: Caller,
     items: list[object],
     options: BatchOptions,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     mode, dry_run = options.mode, options.dry_run
     owner = await _company_of(session, caller, options.company_id)
@@ -250,9 +258,13 @@ async def _batch(
     errors = report["counts"]["error"]
     if mode == "atomic" and errors:
         raise BatchRejected(
-            f"{errors} of {len(items)} items have errors: nothing was written", extra=report
+            f"{errors} of {len(items)} items have errors: nothing was written",
+            extra=report,
+            headers=headers,
         )
-    return Response(orjson.dumps(report, default=str), media_type="application/json")
+    return Response(
+        orjson.dumps(report, default=str), media_type="application/json", headers=headers
+    )
 
 
 @router.get(
@@ -513,8 +525,6 @@ def _media_type(request: Request) -> str:
 
 
 async def _json_items(request: Request) -> list[object]:
-    if _media_type(request) == NDJSON:
-        raise UnsupportedMediaType("send NDJSON to /v1/missions/bulk/ndjson")
     try:
         parsed = orjson.loads(await request.body())
     except orjson.JSONDecodeError:

@@ -156,29 +156,43 @@ async def test_bad_batches(
     assert too_many.status_code == 413
 
 
-@pytest.mark.parametrize(
-    ("path", "content_type", "expected"),
-    [
-        ("/v1/missions/bulk", "application/x-ndjson", "send NDJSON to /v1/missions/bulk/ndjson"),
-        ("/v1/missions/bulk/ndjson", "application/json", "send application/x-ndjson"),
-    ],
-)
-async def test_each_batch_operation_takes_its_own_media_type(
-    client: httpx.AsyncClient,
-    setup: tuple[dict[str, str], dict[str, Any]],
-    path: str,
-    content_type: str,
-    expected: str,
+async def test_the_ndjson_operation_takes_ndjson_only(
+    client: httpx.AsyncClient, setup: tuple[dict[str, str], dict[str, Any]]
 ) -> None:
     key, structure = setup
     response = await client.post(
-        path,
-        headers=key | {"Content-Type": content_type},
+        "/v1/missions/bulk/ndjson",
+        headers=key | {"Content-Type": "application/json"},
         content=orjson.dumps(feed(structure["id"], 1)),
     )
     assert response.status_code == 415, response.text
-    assert response.json()["detail"].startswith(expected)
+    assert response.json()["detail"] == "send application/x-ndjson, one mission per line"
     assert await count_missions(client, key) == 0
+
+
+@pytest.mark.parametrize(("mode", "status"), [("partial", 200), ("atomic", 422)])
+async def test_ndjson_sent_to_the_json_operation_is_read_until_its_sunset(
+    client: httpx.AsyncClient,
+    setup: tuple[dict[str, str], dict[str, Any]],
+    mode: str,
+    status: int,
+) -> None:
+    """As before 0.2.0, with the deprecation on the answer, a success or a problem."""
+    key, structure = setup
+    items = [mission_body(structure["id"]), mission_body(structure["id"], kind="nope")]
+    response = await client.post(
+        "/v1/missions/bulk",
+        headers=key | {"Content-Type": "application/x-ndjson"},
+        content=b"\n".join(orjson.dumps(item) for item in items),
+        params={"mode": mode},
+    )
+    assert response.status_code == status, response.text
+    assert response.headers["deprecation"] == "@1796169600"  # 2026-12-02, RFC 9745
+    assert response.headers["sunset"] == "Tue, 01 Jun 2027 00:00:00 GMT"  # RFC 8594
+    assert response.headers["link"] == '</changelog>; rel="deprecation"; type="text/markdown"'
+    assert response.json()["counts"]["error"] == 1
+    json_answer = await post_bulk(client, key, feed(structure["id"], 1, prefix="J"))
+    assert "deprecation" not in json_answer.headers
 
 
 async def test_an_ndjson_line_that_is_not_json_is_a_bad_request(
