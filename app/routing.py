@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -94,18 +95,27 @@ class RouteIndex:
     async def _dispatch(
         candidates: list[BaseRoute], scope: Scope, receive: Receive, send: Send
     ) -> bool:
-        partial: tuple[BaseRoute, Scope] | None = None
+        full: tuple[BaseRoute, Scope] | None = None
+        partials: list[BaseRoute] = []
         for route in candidates:
             match, child_scope = route.matches(scope)
-            if match is Match.FULL:
-                scope.update(child_scope)
-                await route.handle(scope, receive, send)
-                return True
-            if match is Match.PARTIAL and partial is None:
-                partial = (route, child_scope)
-        if partial is None:
+            if match is Match.FULL and full is None:
+                full = (route, child_scope)
+                if "{" not in getattr(route, "path", "{"):
+                    break  # a literal path: nothing can be more specific
+            elif match is Match.PARTIAL:
+                partials.append(route)
+        # a resource named by a literal path is the one meant, though a parameter's
+        # route takes the method: GET /v1/contracts/validate is a 405, not a contract id
+        literal = [route for route in partials if getattr(route, "path", None) == scope["path"]]
+        if full is not None and not (literal and "{" in getattr(full[0], "path", "")):
+            route, child_scope = full
+            scope.update(child_scope)
+            await route.handle(scope, receive, send)
+            return True
+        if not partials:
             return False
-        route, child_scope = partial
-        scope.update(child_scope)
-        await route.handle(scope, receive, send)  # the method is not allowed: a 405
-        return True
+        # the methods of every route of the resource, not only the first one's
+        resource = literal or partials
+        allowed = sorted({m for r in resource for m in getattr(r, "methods", None) or ()})
+        raise StarletteHTTPException(status_code=405, headers={"Allow": ", ".join(allowed)})

@@ -79,3 +79,24 @@ async def test_a_wrong_method_is_a_405_problem(
     response = await client.delete("/v1/parcours", headers=admin_headers)
     assert response.status_code == 405
     assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/v1/missions", "GET, POST"),
+        ("PUT", "/v1/missions/4c3b2a19-0817-4f6e-9d5c-4b3a29180716", "GET, PATCH"),
+        ("POST", "/v1/webhooks/4c3b2a19-0817-4f6e-9d5c-4b3a29180716", "DELETE, GET, PATCH"),
+        # a literal path names its resource, though a parameter's route has the method
+        ("GET", "/v1/contracts/validate", "POST"),
+        ("GET", "/v1/missions/bulk", "POST"),
+        ("PATCH", "/v1/missions/bulk/ndjson", "POST"),
+    ],
+)
+async def test_a_405_allows_every_method_of_the_resource(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], method: str, path: str, allowed: str
+) -> None:
+    response = await client.request(method, path, headers=admin_headers)
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == allowed
+    assert response.headers["content-type"] == "application/problem+json"

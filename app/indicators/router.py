@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request, Response, status
+from fastapi import Path as PathParam
 
 from app.auth import Caller, Reader, Writer, require
 from app.db import SessionDep
@@ -28,6 +29,11 @@ from app.pagination import Page, PageDep, build_page
 from app.reference.enums import ActivitySector, StructureKind
 from app.reference.schemas import DepartementCode, RegionCode
 from app.routing import api_router
+
+# the catalogue's codes, declared as the enumeration they are (GET /v1/indicators lists them)
+IndicatorCode = Annotated[
+    str, PathParam(description="An indicator's code", json_schema_extra={"enum": sorted(CATALOGUE)})
+]
 
 router = api_router(
     prefix="/v1/indicators",
@@ -125,7 +131,7 @@ async def read_dashboard(
     },
 )
 async def read_indicator_values(
-    code: str,
+    code: IndicatorCode,
     session: SessionDep,
     caller: Reader,
     request: Request,

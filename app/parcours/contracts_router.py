@@ -2,16 +2,17 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from app.auth import Caller, PersonalReader, PersonalWriter
 from app.db import DatabaseDep, SessionDep
 from app.errors import NotFound, problem_responses
 from app.idempotency.admission import about_salarie
-from app.pagination import Page, PageDep, build_page
+from app.pagination import Page, PageDep, build_page, page_of
 from app.parcours import repository, service
 from app.parcours.models import Contract, ContractAmendment, MonthlyHours
 from app.parcours.parameters import RuleParameters
+from app.parcours.repository import ContractFilters
 from app.parcours.router import visible_parcours
 from app.parcours.rules import ContractFacts, blocking, hours_violations
 from app.parcours.schemas import (
@@ -23,8 +24,8 @@ from app.parcours.schemas import (
     HoursSet,
 )
 from app.parcours.service import refuse_blocking, rule_parameters
-from app.reference.enums import Severity
-from app.reference.schemas import MonthInPath
+from app.reference.enums import ContractKind, Severity
+from app.reference.schemas import Day, Instant, MonthInPath
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.salaries import repository as salaries
@@ -37,6 +38,7 @@ router = api_router(
 )
 WRITE_PROBLEMS = problem_responses(400, 409, 413, 415)
 Rules = Annotated[RuleParameters, Depends(rule_parameters)]
+LIST = "contracts_by_update"  # a cursor of its own: not the parcours list's order
 
 
 @router.post(
@@ -57,6 +59,34 @@ async def validate_contract(
         valid=not any(v.severity is Severity.blocking for v in violations),
         violations=service.as_problems(violations),
     )
+
+
+@router.get(
+    "",
+    summary="List contracts across parcours",
+    description="A structure key: its own; admin: all. Ordered by last update, for an HRIS "
+    "to sync: page with the cursor, then `updated_since` the latest `updated_at` it holds.",
+    response_model=Page[ContractRead],
+)
+async def list_contracts(
+    database: DatabaseDep,
+    caller: PersonalReader,
+    page: PageDep,
+    structure: Annotated[uuid.UUID | None, Query()] = None,
+    parcours: Annotated[uuid.UUID | None, Query()] = None,
+    salarie: Annotated[uuid.UUID | None, Query()] = None,
+    kind: Annotated[ContractKind | None, Query()] = None,
+    active_from: Annotated[Day | None, Query(description="Running on or after")] = None,
+    active_to: Annotated[Day | None, Query(description="Running on or before")] = None,
+    updated_since: Annotated[Instant | None, Query()] = None,
+) -> Response:
+    filters = ContractFilters(
+        structure, parcours, salarie, kind, active_from, active_to, updated_since
+    )
+    rows = await repository.contract_page(
+        database, caller, filters, after=page.after(LIST), limit=page.limit
+    )
+    return DirectJSONResponse(page_of(rows, page, LIST, repository.CONTRACT_PAGE.sort_key_names))
 
 
 @router.get(

@@ -182,9 +182,9 @@ _AMENDMENT_COLUMNS = (
 _AMENDMENT_NAMES = tuple(str(column.key) for column in _AMENDMENT_COLUMNS)
 
 
-@functools.cache
-def contract_query(role: Role) -> CompiledQuery:
-    amendments = (
+def _amendments_column() -> Any:
+    """A contract's avenants, oldest first, as one array of rows."""
+    return (
         select(
             func.array_agg(
                 aggregate_order_by(
@@ -196,21 +196,79 @@ def contract_query(role: Role) -> CompiledQuery:
         )
         .where(ContractAmendment.contract_id == Contract.id)
         .scalar_subquery()
+        .label("amendments")
     )
-    statement = select(
-        Contract.id,
-        Contract.parcours_id,
-        Contract.salarie_id,
-        Contract.structure_id,
-        Contract.kind,
-        Contract.start_date,
-        Contract.end_date,
-        Contract.weekly_hours,
-        Contract.warnings,
-        amendments.label("amendments"),
-        Contract.created_at,
-        Contract.updated_at,
-    ).where(
+
+
+CONTRACT_COLUMNS = (
+    Contract.id,
+    Contract.parcours_id,
+    Contract.salarie_id,
+    Contract.structure_id,
+    Contract.kind,
+    Contract.start_date,
+    Contract.end_date,
+    Contract.weekly_hours,
+    Contract.warnings,
+    _amendments_column(),
+    Contract.created_at,
+    Contract.updated_at,
+)
+
+
+@dataclass(frozen=True)
+class ContractFilters:
+    structure_id: uuid.UUID | None = None
+    parcours_id: uuid.UUID | None = None
+    salarie_id: uuid.UUID | None = None
+    kind: ContractKind | None = None
+    active_from: dt.date | None = None
+    active_to: dt.date | None = None
+    updated_since: dt.datetime | None = None
+
+
+CONTRACT_PAGE = KeysetList(
+    columns=CONTRACT_COLUMNS,
+    visible=lambda caller: owned_by(caller, Contract.structure_id),
+    filters={
+        "structure_id": lambda value: Contract.structure_id == value,
+        "parcours_id": lambda value: Contract.parcours_id == value,
+        "salarie_id": lambda value: Contract.salarie_id == value,
+        "kind": lambda value: Contract.kind == value,
+        # a contract without an end runs on: it meets every later period
+        "active_from": lambda value: func.coalesce(Contract.end_date, value) >= value,
+        "active_to": lambda value: Contract.start_date <= value,
+        "updated_since": lambda value: Contract.updated_at >= value,
+    },
+    sort_key=(Contract.updated_at, Contract.id),
+)
+
+
+async def contract_page(
+    database: Database,
+    caller: Caller,
+    filters: ContractFilters,
+    *,
+    after: Sequence[object] | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Contracts across parcours, as ContractRead's JSON, ordered by last update."""
+    given = {
+        "structure_id": filters.structure_id,
+        "parcours_id": filters.parcours_id,
+        "salarie_id": filters.salarie_id,
+        "kind": filters.kind,
+        "active_from": filters.active_from,
+        "active_to": filters.active_to,
+        "updated_since": filters.updated_since,
+    }
+    rows = await CONTRACT_PAGE.fetch(database, caller, given, after=after, limit=limit)
+    return [_with_amendments(row) for row in rows]
+
+
+@functools.cache
+def contract_query(role: Role) -> CompiledQuery:
+    statement = select(*CONTRACT_COLUMNS).where(
         Contract.id == bindparam("contract_id"),
         owned_by(Caller.of_role(role), Contract.structure_id),
     )
@@ -224,8 +282,10 @@ async def read_contract(
     contract = await contract_query(caller.role).one(
         database, contract_id=contract_id, **caller.parameters()
     )
-    if contract is None:
-        return None
+    return None if contract is None else _with_amendments(contract)
+
+
+def _with_amendments(contract: dict[str, Any]) -> dict[str, Any]:
     contract["amendments"] = [
         dict(zip(_AMENDMENT_NAMES, amendment, strict=True))
         for amendment in contract["amendments"] or []

@@ -126,7 +126,7 @@ def test_a_connectors_day_through_the_generated_client(
     values = federation.call(
         api.indicators.read_indicator_values,
         200,
-        "salaries_accompagnes",
+        m.ReadIndicatorValuesCode.SALARIES_ACCOMPAGNES,
         from_="2024-01",
         to="2024-12",
     )
