@@ -1,11 +1,13 @@
 """A small, realistic demo data set: structures of each kind in Bretagne and
-Occitanie, their 2025 annexes, client companies, a network, and in each structure
-salariés with parcours, contracts over two years, monthly hours, accompaniment and
-exits of every category, all checked by the rules engine. Fictional people, valid
-SIRETs. Loading it twice changes nothing."""
+Occitanie, their annexes of the current year, client companies, a network, and in each
+structure salariés with parcours, contracts, monthly hours, accompaniment and exits of
+every category, all checked by the rules engine. Dated relative to the day it is loaded:
+parcours under way, a contract and a PASS IAE ending within the month, missions running
+now. Fictional people, valid SIRETs. Loading it twice changes nothing."""
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -48,7 +50,7 @@ from app.structures.models import Annexe
 BRETAGNE = {"region_code": "53"}
 OCCITANIE = {"region_code": "76"}
 
-# (SIRET, name, kind, commune, département, région, sectors, ETP conventionnés 2025)
+# (SIRET, name, kind, commune, département, région, sectors, ETP conventionnés this year)
 STRUCTURES = [
     (
         "81234501500018",
@@ -172,11 +174,14 @@ COMPANIES = [
 ]
 
 NETWORK_NAME = "Inclusion Bretagne (réseau de démonstration)"
-YEAR = 2025
 
 
-async def load(session: AsyncSession) -> dict[str, int]:
-    """Adds what is missing of the data set; returns how many records it added."""
+async def load(session: AsyncSession, today: dt.date | None = None) -> dict[str, int]:
+    """Adds what is missing of the data set, dated relative to ``today``: parcours under
+    way and others ended, contracts and a PASS IAE ending within the month, missions
+    running now, the current year's annexes. Returns how many records it added."""
+    today = today or dt.date.today()
+    year = today.year
     added = {
         "structures": 0,
         "annexes": 0,
@@ -211,11 +216,11 @@ async def load(session: AsyncSession) -> dict[str, int]:
                 session,
                 Annexe(
                     structure_id=structure.id,
-                    year=YEAR,
+                    year=year,
                     etp_conventionnes=Decimal(etp),
                     modulation_rate=Decimal("5"),
-                    start_date=dt.date(YEAR, 1, 1),
-                    end_date=dt.date(YEAR, 12, 31),
+                    start_date=dt.date(year, 1, 1),
+                    end_date=dt.date(year, 12, 31),
                 ),
             )
             added["annexes"] += 1
@@ -238,9 +243,9 @@ async def load(session: AsyncSession) -> dict[str, int]:
         network = await networks.add(session, Network(name=NETWORK_NAME, departement_codes=["29"]))
         await networks.add_members(session, network.id, bretagne_ids)
         added["networks"] += 1
-    added["salaries"] = await load_parcours(session)
-    added["missions"] = await load_missions(session)
-    added["objectives"] = await load_objectives(session)
+    added["salaries"] = await load_parcours(session, today)
+    added["missions"] = await load_missions(session, today)
+    added["objectives"] = await load_objectives(session, today)
     return added
 
 
@@ -253,8 +258,93 @@ async def load_into(url: str) -> dict[str, int]:
         await engine.dispose()
 
 
-FIRST_NAMES = ["Maëlle", "Yannick", "Sofiane", "Inès", "Gwenaël", "Fatou", "Pierre", "Léa"]
-LAST_NAMES = ["Le Goff", "Martin", "Benali", "Tanguy", "Diallo", "Roux", "Kerdraon", "Garcia"]
+# one person each: a first name that matches their gender, a last name of their own
+WOMEN = [
+    "Maëlle",
+    "Inès",
+    "Fatou",
+    "Léa",
+    "Nolwenn",
+    "Samira",
+    "Chloé",
+    "Aminata",
+    "Gaëlle",
+    "Julie",
+    "Rose",
+    "Yasmina",
+    "Camille",
+    "Sarah",
+    "Morgane",
+    "Aïcha",
+    "Elodie",
+    "Lina",
+    "Katell",
+    "Nadia",
+]
+MEN = [
+    "Yannick",
+    "Sofiane",
+    "Gwenaël",
+    "Pierre",
+    "Mamadou",
+    "Thomas",
+    "Karim",
+    "Loïc",
+    "Erwan",
+    "Mehdi",
+    "Julien",
+    "Moussa",
+    "Ronan",
+    "Hugo",
+    "Bilal",
+    "Nicolas",
+    "Tristan",
+    "Omar",
+    "Maël",
+    "Antoine",
+]
+LAST_NAMES = [
+    "Le Goff",
+    "Martin",
+    "Benali",
+    "Tanguy",
+    "Diallo",
+    "Roux",
+    "Kerdraon",
+    "Garcia",
+    "Le Bihan",
+    "Moreau",
+    "Traoré",
+    "Guillou",
+    "Haddad",
+    "Lefèvre",
+    "Cariou",
+    "Ndiaye",
+    "Bernard",
+    "Le Gall",
+    "Mansouri",
+    "Petit",
+    "Quéré",
+    "Camara",
+    "Dubois",
+    "Le Roux",
+    "Belkacem",
+    "Fabre",
+    "Jaouen",
+    "Sow",
+    "Girard",
+    "Le Meur",
+    "Rahmani",
+    "Vidal",
+    "Prigent",
+    "Keita",
+    "Mercier",
+    "Le Bris",
+    "Ouali",
+    "Faure",
+    "Le Floch",
+    "Cissé",
+]
 EXITS = [
     ExitMotif.cdi,
     ExitMotif.cdd_moins_6_mois,
@@ -271,11 +361,32 @@ CONTRACT_KIND = {
 }
 
 
-async def load_parcours(session: AsyncSession) -> int:
+@dataclass(frozen=True)
+class Person:
+    first_name: str
+    last_name: str
+    gender: Gender
+    birth_date: dt.date
+    pass_number: str
+
+
+def timeline(number: int, today: dt.date) -> tuple[dt.date, bool]:
+    """When the structure's salarié ``number`` entered, and whether they have left: three
+    parcours ended 10, 6 and 2 months ago; one whose contract and PASS IAE end in 20
+    days; one that began 4 months ago."""
+    if number < 3:
+        return add_months(today, -(22 - 4 * number)), True
+    if number == 3:
+        return add_months(today + dt.timedelta(days=21), -12), False
+    return add_months(today, -4), False
+
+
+async def load_parcours(session: AsyncSession, today: dt.date) -> int:
     """Salariés of the demo structures and everything in their parcours; returns how
     many salariés it added."""
     rules = RuleParameters()
     added = 0
+    people = iter(range(len(LAST_NAMES)))
     for index, (siret, *_rest) in enumerate(STRUCTURES):
         structure = await structures.siret_owner(session, siret)
         assert structure is not None
@@ -283,28 +394,28 @@ async def load_parcours(session: AsyncSession) -> int:
         if kind is None:  # no contract kind fits an EITI's independent workers
             continue
         for number in range(SALARIES_PER_STRUCTURE):
-            person = (index * SALARIES_PER_STRUCTURE + number) % len(FIRST_NAMES)
-            first_name, last_name = FIRST_NAMES[person], f"{LAST_NAMES[number]} ({index + 1})"
-            birth_date = dt.date(1975 + 3 * number, 1 + index, 10)
+            person = next(people)
+            woman = person % 2 == 1
+            someone = Person(
+                first_name=(WOMEN if woman else MEN)[person // 2],
+                last_name=LAST_NAMES[person],
+                gender=Gender.femme if woman else Gender.homme,
+                birth_date=dt.date(1975 + 3 * number, 1 + index, 10),
+                pass_number=f"99999{index:04d}{number:03d}",  # unique within the data set
+            )
             if await salaries.duplicate_of(
                 session,
                 structure.id,
                 nir_hash=None,
-                first_name=first_name,
-                last_name=last_name,
-                birth_date=birth_date,
+                first_name=someone.first_name,
+                last_name=someone.last_name,
+                birth_date=someone.birth_date,
             ):
                 continue
+            entry, ended = timeline(number, today)
+            motif = EXITS[(index + number) % len(EXITS)] if ended else None
             await _one_parcours(
-                session,
-                structure.id,
-                kind,
-                rules,
-                number,
-                first_name,
-                last_name,
-                birth_date,
-                pass_number=f"99999{index:04d}{number:03d}",  # unique within the data set
+                session, structure.id, kind, rules, someone, entry, motif, today, number
             )
             added += 1
     return added
@@ -315,39 +426,42 @@ async def _one_parcours(
     structure_id: uuid.UUID,
     kind: ContractKind,
     rules: RuleParameters,
+    person: Person,
+    entry: dt.date,
+    motif: ExitMotif | None,
+    today: dt.date,
     number: int,
-    first_name: str,
-    last_name: str,
-    birth_date: dt.date,
-    *,
-    pass_number: str,
 ) -> None:
-    entry = dt.date(2024, 1 + 2 * number, 15)
     salarie = await salaries.create(
         session,
         {
             "structure_id": structure_id,
-            "first_name": first_name,
-            "last_name": last_name,
-            "birth_date": birth_date,
-            "gender": Gender.femme if number % 2 else Gender.homme,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "birth_date": person.birth_date,
+            "gender": person.gender,
             "criteria": [EligibilityCriterion.rsa],
             "residence_qpv": number % 3 == 0,
         },
     )
-    pass_start = entry - dt.timedelta(days=10)
+    first_end = last_day_of_months(entry, 6)
+    second_end = last_day_of_months(first_end + dt.timedelta(days=1), 6)
+    # a PASS IAE issued 10 days before the entry; the one ending soon, with the contract
+    pass_start = (
+        second_end - dt.timedelta(days=rules.pass_iae_validity_days - 1)
+        if second_end > today and second_end <= today + dt.timedelta(days=30)
+        else entry - dt.timedelta(days=10)
+    )
     await salaries.set_pass(
         session,
         salarie,
-        number=pass_number,
+        number=person.pass_number,
         start_date=pass_start,
         end_date=pass_iae_end(pass_start, [], rules),
     )
     parcours = await parcours_repository.add(
         session, Parcours(salarie_id=salarie.id, structure_id=structure_id, entry_date=entry)
     )
-    first_end = last_day_of_months(entry, 6)
-    second_end = last_day_of_months(first_end + dt.timedelta(days=1), 6)
     for start, end in [(entry, first_end), (first_end + dt.timedelta(days=1), second_end)]:
         terms = ContractFacts(kind, start, end, Decimal(26 if number % 2 else 30))
         violations = await parcours_service.contract_violations(session, parcours, terms, rules)
@@ -366,8 +480,10 @@ async def _one_parcours(
             ),
         )
         month = start.replace(day=1)
-        while month <= end:
-            worked = min(end, add_months(month, 1) - dt.timedelta(days=1)) - max(start, month)
+        while month <= min(end, today):  # hours worked so far, none ahead
+            worked = min(end, add_months(month, 1) - dt.timedelta(days=1), today) - max(
+                start, month
+            )
             hours = (terms.weekly_hours * (worked.days + 1) / 7).quantize(Decimal("0.01"))
             await parcours_repository.set_hours(session, contract.id, month, hours)
             month = add_months(month, 1)
@@ -396,7 +512,8 @@ async def _one_parcours(
             parcours_id=parcours.id, label="Permis B", target_date=entry + dt.timedelta(days=240)
         ),
     )
-    motif = EXITS[number % len(EXITS)]
+    if motif is None:
+        return
     await parcours_repository.record_exit(
         session,
         parcours,
@@ -414,7 +531,7 @@ async def _one_parcours(
 MISSIONS = [
     (
         "81234511400019",
-        "KJ-2025-001",
+        "KJ-001",
         "81234501500018",
         MissionKind.prestation,
         ActivitySector.espaces_verts,
@@ -426,7 +543,7 @@ MISSIONS = [
     ),
     (
         "81234511400019",
-        "KJ-2025-002",
+        "KJ-002",
         "81234504900017",
         MissionKind.mise_a_disposition,
         ActivitySector.logistique_transport,
@@ -438,7 +555,7 @@ MISSIONS = [
     ),
     (
         "81234511400019",
-        "KJ-2025-003",
+        "KJ-003",
         "81234502300012",
         MissionKind.prestation,
         ActivitySector.recyclage_reemploi,
@@ -474,12 +591,12 @@ MISSIONS = [
     ),
     (
         "81234513000015",
-        "BO-CH-2025-14",
+        "BO-CH-14",
         "81234506400016",
         MissionKind.chantier,
         ActivitySector.batiment_travaux_publics,
         "31555",
-        (5, 11),
+        (4, 11),
         "3000",
         "187000.00",
         "1500",
@@ -487,9 +604,10 @@ MISSIONS = [
 ]
 
 
-async def load_missions(session: AsyncSession) -> int:
-    """Missions of the demo companies, with hours worked by the AI's salariés; returns
-    how many missions it added."""
+async def load_missions(session: AsyncSession, today: dt.date) -> int:
+    """Missions of the demo companies running now (their month 4 is the current one),
+    with hours worked by the AI's salariés so far; returns how many missions it added."""
+    month_4 = today.replace(day=1)
     added = 0
     for (
         company_siret,
@@ -515,8 +633,8 @@ async def load_missions(session: AsyncSession) -> int:
             kind=kind,
             sector=sector,
             commune_code=commune,
-            start_date=dt.date(YEAR, months[0], 1),
-            end_date=add_months(dt.date(YEAR, months[1], 1), 1) - dt.timedelta(days=1),
+            start_date=add_months(month_4, months[0] - 4),
+            end_date=add_months(month_4, months[1] - 3) - dt.timedelta(days=1),
             planned_hours=Decimal(hours),
             amount_ht=Decimal(amount),
             social_clause=SocialClause(insertion_hours_target=Decimal(clause)) if clause else None,
@@ -529,12 +647,16 @@ async def load_missions(session: AsyncSession) -> int:
         created = await missions.by_ref(session, company.id, ref)
         assert created is not None
         await missions.save(session, created, {"status": MissionStatus.en_cours})
-        await _work_on(session, created.id, structure.id, mission)
+        await _work_on(session, created.id, structure.id, mission, today)
     return added
 
 
 async def _work_on(
-    session: AsyncSession, mission_id: uuid.UUID, structure_id: uuid.UUID, mission: MissionInput
+    session: AsyncSession,
+    mission_id: uuid.UUID,
+    structure_id: uuid.UUID,
+    mission: MissionInput,
+    today: dt.date,
 ) -> None:
     """Two salariés of the structure work 20 h a month on the mission (well under the
     AI cap of 480 h with one company)."""
@@ -542,12 +664,12 @@ async def _work_on(
     for person in people:
         await missions.assign(session, mission_id, person.id)
         month = mission.start_date
-        while month <= mission.end_date:
+        while month <= min(mission.end_date, today):
             await missions.set_hours(session, mission_id, person.id, month, Decimal(20))
             month = add_months(month, 1)
 
 
-# (structure SIRET or None for the network, indicator, target) over 2024-2025
+# (structure SIRET or None for the network, indicator, target) over last year and this one
 OBJECTIVES = [
     ("81234501500018", "taux_sorties_dynamiques", "0.60"),
     ("81234501500018", "heures_travaillees", "12000"),
@@ -558,7 +680,7 @@ OBJECTIVES = [
 ]
 
 
-async def load_objectives(session: AsyncSession) -> int:
+async def load_objectives(session: AsyncSession, today: dt.date) -> int:
     """Targets for a structure and the network, so that the dashboard shows the
     seed's valeur cible / valeur atteinte."""
     network = await networks.by_name(session, NETWORK_NAME)
@@ -574,8 +696,8 @@ async def load_objectives(session: AsyncSession) -> int:
                 scope_kind=ScopeKind.structure if structure else ScopeKind.network,
                 structure_id=structure.id if structure else None,
                 network_id=None if structure else network.id,
-                period_start=dt.date(2024, 1, 1),
-                period_end=dt.date(2025, 12, 31),
+                period_start=dt.date(today.year - 1, 1, 1),
+                period_end=dt.date(today.year, 12, 31),
                 target_value=Decimal(target),
             ),
         )

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,14 +53,15 @@ async def test_demo_parcours_follow_the_rules_and_exit_in_every_category(
         await client.get("/v1/parcours", headers=admin_headers, params={"limit": 100})
     ).json()["items"]
     assert len(parcours) == 40
-    assert {p["exit_category"] for p in parcours} == {
+    assert sum(p["status"] == "en_cours" for p in parcours) == 16  # two per structure
+    assert {p["exit_category"] for p in parcours if p["status"] == "sorti"} == {
         "emploi_durable",
         "emploi_transition",
         "sortie_positive",
         "autre_sortie",
         "retrait",
     }
-    first = parcours[0]
+    first = next(p for p in parcours if p["status"] == "sorti")
     contracts = (
         await client.get(f"/v1/parcours/{first['id']}/contracts", headers=admin_headers)
     ).json()["items"]
@@ -98,8 +101,51 @@ async def test_demo_dashboard_compares_targets_and_achievements(
     board = await client.get(
         "/v1/indicators/dashboard",
         headers=admin_headers,
-        params={"from": "2024-01", "to": "2025-12"},
+        params={"from": f"{dt.date.today().year - 1}-01", "to": f"{dt.date.today().year}-12"},
     )
     lines = board.json()["lines"]
     assert len(lines) == 6
     assert all(line["achieved"] is not None and line["gap"] is not None for line in lines)
+
+
+async def test_the_demo_is_dated_relative_to_today(
+    session: AsyncSession, client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """Loaded any day, it has something due: a contract and a PASS IAE ending within
+    30 days, parcours under way, missions running, the current year's annexes, and no
+    hours recorded ahead of today. Names match genders, and each is someone's own."""
+    await demo.load(session)
+    await session.commit()
+    today = dt.date.today()
+    alerts = (await client.get("/v1/alerts", headers=admin_headers, params={"limit": 100})).json()[
+        "items"
+    ]
+    due = {(a["record_type"], a["kind"]) for a in alerts}
+    assert ("contract", "contract_ending") in due, alerts
+    assert any(record == "pass_iae" for record, _ in due), alerts
+    assert all(
+        today <= dt.date.fromisoformat(a["due_date"]) <= today + dt.timedelta(30) for a in alerts
+    )
+
+    missions = (await client.get("/v1/missions", headers=admin_headers)).json()["items"]
+    assert all(m["start_date"] <= today.isoformat() <= m["end_date"] for m in missions)
+    salaries = (
+        await client.get("/v1/salaries", headers=admin_headers, params={"limit": 100})
+    ).json()["items"]
+    assert len({(s["first_name"], s["last_name"]) for s in salaries}) == 40
+    assert not any("(" in s["last_name"] for s in salaries)
+    for person in salaries:
+        names = demo.WOMEN if person["gender"] == "femme" else demo.MEN
+        assert person["first_name"] in names, person
+    parcours = (
+        await client.get("/v1/parcours", headers=admin_headers, params={"limit": 100})
+    ).json()["items"]
+    ongoing = next(p for p in parcours if p["status"] == "en_cours")
+    contracts = (
+        await client.get(f"/v1/parcours/{ongoing['id']}/contracts", headers=admin_headers)
+    ).json()["items"]
+    for contract in contracts:
+        hours = (
+            await client.get(f"/v1/contracts/{contract['id']}/hours", headers=admin_headers)
+        ).json()["items"]
+        assert all(h["month"] <= f"{today:%Y-%m}" for h in hours)
