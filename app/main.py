@@ -70,6 +70,11 @@ the answers with `Deprecation` and `Sunset` headers.
 
 **Lists** are paginated by cursor: `?limit=1..500`, then `?cursor=<next_cursor>` until
 `next_cursor` is null.
+
+**Sync**: lists with `updated_since` are ordered by `(updated_at, id)`. Page to the end,
+then ask again from the greatest `updated_at` you hold, less a minute. A record changed
+during a sync comes again on a later page with its newer `updated_at`: keep the latest
+per `id`.
 """
 
 TAGS = [

@@ -196,3 +196,24 @@ def test_every_request_body_and_response_model_has_examples(document: dict[str, 
             if name and not name.startswith("Page_") and not schemas[name].get("examples"):
                 missing.add((name, method, path))
     assert not missing
+
+
+def test_every_synced_list_says_how_to_sync_and_deduplicate(document: dict[str, Any]) -> None:
+    from app.reference.schemas import SYNC_RULE
+
+    synced = [
+        (path, parameter)
+        for path, method, operation in operations(document)
+        for parameter in operation.get("parameters", [])
+        if parameter.get("name") == "updated_since"
+    ]
+    assert {path for path, _ in synced} >= {
+        "/v1/structures",
+        "/v1/companies",
+        "/v1/salaries",
+        "/v1/missions",
+        "/v1/contracts",
+    }
+    for path, parameter in synced:
+        assert parameter["description"] == SYNC_RULE, path
+    assert "keep the latest\nper `id`" in document["info"]["description"]

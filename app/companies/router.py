@@ -15,7 +15,7 @@ from app.keys.models import Role
 from app.pagination import Page, PageDep, build_page
 from app.reference.enums import ActivitySector, CompanySize
 from app.reference.identifiers import Siret
-from app.reference.schemas import Instant, RegionCode
+from app.reference.schemas import RegionCode, UpdatedSince
 from app.reference.territory import validate_region
 from app.routing import api_router
 
@@ -69,9 +69,7 @@ async def list_companies(
         str | None, Query(min_length=2, max_length=100, description="Text in the name or SIRET")
     ] = None,
     siret: Annotated[Siret | None, Query()] = None,
-    updated_since: Annotated[
-        Instant | None, Query(description="Changed at or after (ISO 8601)")
-    ] = None,
+    updated_since: UpdatedSince = None,
 ) -> Page[CompanyRead]:
     filters = CompanyFilters(size, sector, region, q, siret, updated_since)
     rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)

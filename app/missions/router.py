@@ -51,7 +51,7 @@ from app.pagination import Page, PageDep, page_of
 from app.parcours.parameters import RuleParameters
 from app.parcours.service import refuse_blocking, rule_parameters
 from app.reference.enums import ActivitySector, MissionStatus
-from app.reference.schemas import Day, Instant, MonthInPath, QueryFlag, RegionCode
+from app.reference.schemas import Day, MonthInPath, QueryFlag, RegionCode, UpdatedSince
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.salaries import repository as salaries
@@ -285,7 +285,7 @@ async def list_missions(
     active_to: Annotated[Day | None, Query(description="Running on or before")] = None,
     sector: Annotated[ActivitySector | None, Query()] = None,
     region: Annotated[RegionCode | None, Query()] = None,
-    updated_since: Annotated[Instant | None, Query()] = None,
+    updated_since: UpdatedSince = None,
 ) -> Response:
     filters = MissionFilters(
         company, structure, status, active_from, active_to, sector, region, updated_since

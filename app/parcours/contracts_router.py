@@ -25,7 +25,7 @@ from app.parcours.schemas import (
 )
 from app.parcours.service import refuse_blocking, rule_parameters
 from app.reference.enums import ContractKind, Severity
-from app.reference.schemas import Day, Instant, MonthInPath
+from app.reference.schemas import Day, MonthInPath, UpdatedSince
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.salaries import repository as salaries
@@ -78,7 +78,7 @@ async def list_contracts(
     kind: Annotated[ContractKind | None, Query()] = None,
     active_from: Annotated[Day | None, Query(description="Running on or after")] = None,
     active_to: Annotated[Day | None, Query(description="Running on or before")] = None,
-    updated_since: Annotated[Instant | None, Query()] = None,
+    updated_since: UpdatedSince = None,
 ) -> Response:
     filters = ContractFilters(
         structure, parcours, salarie, kind, active_from, active_to, updated_since

@@ -2,7 +2,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.reference.decimals import DecimalText, Digits
@@ -75,6 +75,14 @@ Instant = Annotated[
     AfterValidator(_within_supported_instants),
     Field(description="An ISO 8601 date and time from 1900-01-01 to 2199-12-31"),
 ]
+SYNC_RULE = (
+    "Records changed at or after this instant (ISO 8601); the list is ordered by "
+    "(updated_at, id). To sync: page to the end, then ask again from the greatest "
+    "updated_at you hold, less a minute (a change is stamped when its transaction starts, "
+    "and may commit after a later one). A record changed during a sync comes again on a "
+    "later page with its newer updated_at: keep the latest per id."
+)
+UpdatedSince = Annotated[Instant | None, Query(description=SYNC_RULE)]
 Money = Annotated[Decimal, Digits(14, 2, example="23921.00", ge=0)]
 PositiveMoney = Annotated[Decimal, Digits(14, 2, example="23921.00", gt=0)]
 

@@ -20,7 +20,7 @@ from app.keys.models import Role
 from app.pagination import Page, PageDep, build_page
 from app.parcours.rules import Adjustment, adjustment_violations, pass_iae_end
 from app.parcours.service import refuse_blocking, rules_of
-from app.reference.schemas import LAST_DAY, Instant
+from app.reference.schemas import LAST_DAY, UpdatedSince
 from app.routing import api_router
 from app.salaries import repository
 from app.salaries.models import PassAdjustment, PassIae, Salarie
@@ -88,7 +88,7 @@ async def list_salaries(
     q: Annotated[
         str | None, Query(min_length=2, max_length=100, description="Text in a name")
     ] = None,
-    updated_since: Annotated[Instant | None, Query()] = None,
+    updated_since: UpdatedSince = None,
 ) -> Page[SalarieRead]:
     filters = SalarieFilters(structure, q, updated_since)
     rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)

@@ -12,7 +12,7 @@ from app.keys.models import Role
 from app.pagination import Page, PageDep, build_page
 from app.reference.enums import ActivitySector, StructureKind
 from app.reference.identifiers import Siret
-from app.reference.schemas import DepartementCode, Instant, RegionCode
+from app.reference.schemas import DepartementCode, RegionCode, UpdatedSince
 from app.reference.territory import validate_territory
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
@@ -89,9 +89,7 @@ async def list_structures(
     siret: Annotated[
         Siret | None, Query(description="Current or former SIRET, or an antenne's")
     ] = None,
-    updated_since: Annotated[
-        Instant | None, Query(description="Changed at or after (ISO 8601)")
-    ] = None,
+    updated_since: UpdatedSince = None,
 ) -> Page[StructureRead]:
     filters = StructureFilters(kind, region, departement, sector, network, q, siret, updated_since)
     rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)

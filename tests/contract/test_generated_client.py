@@ -277,13 +277,19 @@ def _erp_flow(erp: Connector, m: ModuleType, structure_id: uuid.UUID, hook: Rece
     delta = erp.call(api.missions.list_missions, 200, updated_since=changed.updated_at)
     assert [item.id for item in delta.items] == [one.id]
 
-    # the webhook of the first creation, verified and parsed
-    secret = subscription.secret
+    # the webhook of the first creation, among the others: each verified, then parsed
+    webhook = Webhook(subscription.secret)
+
+    def delivered() -> list[Any]:
+        return [
+            m.MissionCreatedEvent.from_dict(webhook.verify(r.body, r.headers))
+            for r in list(hook.received)
+        ]
+
     deadline = time.monotonic() + 30
-    while not hook.received and time.monotonic() < deadline:
+    while created.id not in {e.data.mission_id for e in delivered()}:
+        assert time.monotonic() < deadline, f"no delivery for {created.id}: {delivered()}"
         time.sleep(0.1)
-    assert hook.received, "no delivery"
-    verified = Webhook(secret).verify(hook.received[0].body, hook.received[0].headers)
-    event = m.MissionCreatedEvent.from_dict(verified)
-    assert event.data.mission_id == created.id
+    event = next(e for e in delivered() if e.data.mission_id == created.id)
+    assert event.data.external_ref == created.external_ref
     assert event.timestamp.timestamp() >= since - 5
