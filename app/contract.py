@@ -80,9 +80,10 @@ REQUEST_ID = {
     "name": "X-Request-ID",
     "in": "header",
     "required": False,
-    "description": "Your own id for this request, echoed back and logged; one is made "
-    "when absent or not of this form",
-    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
+    # any value is taken (one not of the form is replaced), so the schema says string only
+    "description": "Your own id for this request, echoed back and logged: 1 to 128 of "
+    "A-Z a-z 0-9 . _ : -; a new one is made when it is absent or not of this form",
+    "schema": {"type": "string"},
 }
 WEBHOOK_HEADERS = {
     "webhook-id": "The event's id, the same on every retry: deduplicate on it",
