@@ -42,18 +42,21 @@ class Digits:
     def pattern(self) -> str:
         return decimal_pattern(self.digits, self.places, signed=self.gt is None and self.ge is None)
 
-    def _checked(self, value: object) -> object:
-        if isinstance(value, bool):
-            raise ValueError("a decimal, not a boolean")
-        if isinstance(value, str) and not re.fullmatch(self.pattern, value):
-            raise ValueError(f"a decimal string matching {self.pattern}")
-        return value
-
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
+        # built once per field, not on each value: a batch checks 10 000 items
+        pattern = re.compile(self.pattern)
+
+        def checked(value: object) -> object:
+            if isinstance(value, bool):
+                raise ValueError("a decimal, not a boolean")
+            if isinstance(value, str) and not pattern.fullmatch(value):
+                raise ValueError(f"a decimal string matching {pattern.pattern}")
+            return value
+
         return core_schema.no_info_before_validator_function(
-            self._checked,
+            checked,
             core_schema.decimal_schema(
                 max_digits=self.digits,
                 decimal_places=self.places,
