@@ -685,7 +685,7 @@ async def load_objectives(session: AsyncSession, today: dt.date) -> int:
     seed's valeur cible / valeur atteinte."""
     network = await networks.by_name(session, NETWORK_NAME)
     assert network is not None
-    if await indicators.page(session, _admin(), after=None, limit=1):
+    if await indicators.page(session, _admin(), set_since=None, after=None, limit=1):
         return 0
     for siret, code, target in OBJECTIVES:
         structure = await structures.siret_owner(session, siret) if siret else None

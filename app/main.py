@@ -74,7 +74,9 @@ the answers with `Deprecation` and `Sunset` headers.
 **Sync**: lists with `updated_since` are ordered by `(updated_at, id)`. Page to the end,
 then ask again from the greatest `updated_at` you hold, less a minute. A record changed
 during a sync comes again on a later page with its newer `updated_at`: keep the latest
-per `id`.
+per `id`. What left your view since then (a salarié pseudonymised, a mission given to
+another structure, a structure that left your network, an objective deleted) comes in
+the page's `deleted` as a tombstone `{id, kind, deleted_at}`, merged in the same order.
 """
 
 TAGS = [

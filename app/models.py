@@ -24,6 +24,7 @@ from app.parcours.models import (
 from app.reference.models import AideAuPosteRate, Departement, ReferenceHours, Region
 from app.salaries.models import PassAdjustment, PassIae, Salarie
 from app.structures.models import Annexe, Antenne, SiretRecord, Structure
+from app.tombstones.models import Tombstone
 from app.webhooks.models import Attempt, Delivery, Event, Subscription
 
 __all__ = [
@@ -64,4 +65,5 @@ __all__ = [
     "StructureMonthExits",
     "StructureMonthHours",
     "Subscription",
+    "Tombstone",
 ]

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 from fastapi import Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Integer, Select, String, bindparam, cast, tuple_
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -31,7 +31,22 @@ ItemT = TypeVar("ItemT")
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 
+EXAMPLE_CURSOR = "WyJtaXNzaW9ucyIsWyIyMDI2LTExLTI2VDA5OjMwOjAwWiJdXQ.c2lnbmF0dXJl"
+
+
+def page_example(schema: dict[str, Any], page_class: type[BaseModel]) -> None:
+    """The example of a page of some model: its item's example, and a cursor."""
+    (item_class,) = page_class.__pydantic_generic_metadata__["args"] or (None,)
+    item_examples = getattr(item_class, "model_config", {}).get("json_schema_extra") or {}
+    if isinstance(item_examples, dict) and item_examples.get("examples"):
+        schema["examples"] = [
+            {"items": item_examples["examples"][:1], "next_cursor": EXAMPLE_CURSOR}
+        ]
+
+
 class Page(BaseModel, Generic[ItemT]):
+    model_config = ConfigDict(json_schema_extra=page_example)
+
     items: list[ItemT]
     next_cursor: str | None = Field(
         description="Pass as ?cursor= to get the next page; null on the last page."

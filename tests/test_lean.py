@@ -16,6 +16,7 @@ from app.missions.schemas import MissionRead
 from app.pagination import Page
 from app.parcours.schemas import ContractRead, HoursRead, ParcoursRead
 from app.structures.schemas import StructureRead
+from app.tombstones.schemas import SyncPage
 from tests.support.keys import KeyMaker, bearer
 from tests.support.records import (
     create_company,
@@ -100,8 +101,8 @@ async def test_lean_answers_are_their_response_models_json(
     answers: list[tuple[httpx.Response, Any]] = [
         (created, MissionRead),
         (await client.get("/v1/parcours?limit=1", headers=own), Page[ParcoursRead]),
-        (await client.get("/v1/missions?limit=5", headers=buyer), Page[MissionRead]),
-        (await client.get("/v1/missions?limit=5", headers=own), Page[MissionRead]),
+        (await client.get("/v1/missions?limit=5", headers=buyer), SyncPage[MissionRead]),
+        (await client.get("/v1/missions?limit=5", headers=own), SyncPage[MissionRead]),
         (await client.get(f"/v1/structures/{structure_id}", headers=own), StructureRead),
         (await client.get(f"/v1/structures/{structure_id}", headers=buyer), StructureRead),
         (await client.get(f"/v1/contracts/{contract_id}", headers=own), ContractRead),

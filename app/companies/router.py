@@ -9,15 +9,18 @@ from app.companies.models import Company
 from app.companies.repository import CompanyFilters
 from app.companies.schemas import CompanyCreate, CompanyRead, CompanyUpdate
 from app.concurrency import IfMatch, check_if_match, etag, versioned
-from app.db import SessionDep
+from app.db import DatabaseDep, SessionDep
 from app.errors import Conflict, Forbidden, NotFound, field_problem, problem_responses
 from app.keys.models import Role
-from app.pagination import Page, PageDep, build_page
+from app.pagination import PageDep
 from app.reference.enums import ActivitySector, CompanySize
 from app.reference.identifiers import Siret
 from app.reference.schemas import RegionCode, UpdatedSince
 from app.reference.territory import validate_region
 from app.routing import api_router
+from app.tombstones.models import SyncedResource
+from app.tombstones.paging import sync_page, tombstones
+from app.tombstones.schemas import SyncPage
 
 router = api_router(
     prefix="/v1/companies",
@@ -60,6 +63,7 @@ async def create_company(
 )
 async def list_companies(
     session: SessionDep,
+    database: DatabaseDep,
     caller: Reader,
     page: PageDep,
     size: Annotated[CompanySize | None, Query()] = None,
@@ -70,11 +74,12 @@ async def list_companies(
     ] = None,
     siret: Annotated[Siret | None, Query()] = None,
     updated_since: UpdatedSince = None,
-) -> Page[CompanyRead]:
+) -> SyncPage[CompanyRead]:
     filters = CompanyFilters(size, sector, region, q, siret, updated_since)
     rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)
     items = [CompanyRead.model_validate(row) for row in rows]
-    return build_page(items, page, LIST, lambda c: (c.updated_at, c.id))
+    gone = await tombstones(database, caller, SyncedResource.companies, updated_since, page, LIST)
+    return sync_page(items, gone, page, LIST, lambda c: (c.updated_at, c.id))
 
 
 @router.get("/{company_id}", summary="Read a client company", responses={**versioned(200)})

@@ -39,9 +39,16 @@ async def get_visible(
 
 
 async def page(
-    session: AsyncSession, caller: Caller, *, after: Sequence[object] | None, limit: int
+    session: AsyncSession,
+    caller: Caller,
+    *,
+    set_since: dt.datetime | None,
+    after: Sequence[object] | None,
+    limit: int,
 ) -> Sequence[IndicatorObjective]:
     statement = select(IndicatorObjective).where(visible_to(caller))
+    if set_since is not None:
+        statement = statement.where(IndicatorObjective.created_at >= set_since)
     sort_key = (IndicatorObjective.created_at, IndicatorObjective.id)
     return (await session.scalars(keyset(statement, sort_key, after, limit))).all()
 

@@ -7,7 +7,7 @@ from fastapi import Depends, Query, Request, Response, status
 from fastapi import Path as PathParam
 
 from app.auth import Caller, Reader, Writer, require
-from app.db import SessionDep
+from app.db import DatabaseDep, SessionDep
 from app.errors import Forbidden, NotFound, ValidationFailed, field_problem, problem_responses
 from app.indicators import repository, service
 from app.indicators.catalogue import CATALOGUE, Dimension, Family
@@ -25,10 +25,13 @@ from app.indicators.schemas import (
 )
 from app.keys.models import Role
 from app.keys.models import Scope as KeyScope
-from app.pagination import Page, PageDep, build_page
+from app.pagination import Page, PageDep
 from app.reference.enums import ActivitySector, StructureKind
-from app.reference.schemas import DepartementCode, RegionCode
+from app.reference.schemas import DepartementCode, RegionCode, UpdatedSince
 from app.routing import api_router
+from app.tombstones.models import SyncedResource
+from app.tombstones.paging import sync_page, tombstones
+from app.tombstones.schemas import SyncPage
 
 # the catalogue's codes, declared as the enumeration they are (GET /v1/indicators lists them)
 IndicatorCode = Annotated[
@@ -45,6 +48,7 @@ objectives_router = api_router(
     tags=["indicators"],
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
+OBJECTIVES = "objectives"
 GroupBy = Annotated[
     list[Dimension], Query(description="Up to two, e.g. group_by=year&group_by=region")
 ]
@@ -203,13 +207,28 @@ async def create_indicator_objective(
     return IndicatorObjectiveRead.model_validate(objective)
 
 
-@objectives_router.get("", summary="List objectives", description="Admin: all; others: their own.")
+@objectives_router.get(
+    "",
+    summary="List objectives",
+    description="Admin: all; others: their own. An objective never changes once set (it is "
+    "deleted and set again): the list is ordered by `(created_at, id)`, which `updated_since` "
+    "reads as its last change, and deleted objectives come as tombstones in `deleted`.",
+)
 async def list_indicator_objectives(
-    session: SessionDep, caller: Reader, page: PageDep
-) -> Page[IndicatorObjectiveRead]:
-    rows = await repository.page(session, caller, after=page.after("objectives"), limit=page.limit)
+    session: SessionDep,
+    database: DatabaseDep,
+    caller: Reader,
+    page: PageDep,
+    updated_since: UpdatedSince = None,
+) -> SyncPage[IndicatorObjectiveRead]:
+    rows = await repository.page(
+        session, caller, set_since=updated_since, after=page.after(OBJECTIVES), limit=page.limit
+    )
     items = [IndicatorObjectiveRead.model_validate(row) for row in rows]
-    return build_page(items, page, "objectives", lambda o: (o.created_at, o.id))
+    gone = await tombstones(
+        database, caller, SyncedResource.objectives, updated_since, page, OBJECTIVES
+    )
+    return sync_page(items, gone, page, OBJECTIVES, lambda o: (o.created_at, o.id))
 
 
 @objectives_router.get("/{objective_id}", summary="Read an objective")

@@ -47,7 +47,7 @@ from app.missions.schemas import (
     SalarieHoursRead,
     StatusChange,
 )
-from app.pagination import Page, PageDep, page_of
+from app.pagination import PageDep
 from app.parcours.parameters import RuleParameters
 from app.parcours.service import refuse_blocking, rule_parameters
 from app.reference.enums import ActivitySector, MissionStatus
@@ -56,6 +56,9 @@ from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.salaries import repository as salaries
 from app.structures import repository as structures
+from app.tombstones.models import SyncedResource
+from app.tombstones.paging import sync_page_of, tombstones
+from app.tombstones.schemas import SyncPage
 
 router = api_router(
     prefix="/v1/missions",
@@ -272,7 +275,7 @@ async def _batch(
     summary="List missions",
     description="A company: its missions; a structure: those given to it; admin: all. "
     "Ordered by last update: page with the cursor, sync with `updated_since`.",
-    response_model=Page[MissionRead],
+    response_model=SyncPage[MissionRead],
 )
 async def list_missions(
     database: DatabaseDep,
@@ -293,7 +296,8 @@ async def list_missions(
     rows = await repository.page(
         database, caller, filters, after=page.after(LIST), limit=page.limit
     )
-    return DirectJSONResponse(page_of(rows, page, LIST, repository.PAGE.sort_key_names))
+    gone = await tombstones(database, caller, SyncedResource.missions, updated_since, page, LIST)
+    return DirectJSONResponse(sync_page_of(rows, gone, page, LIST, repository.PAGE.sort_key_names))
 
 
 @router.get("/{mission_id}", summary="Read a mission", responses={**versioned(200)})

@@ -8,7 +8,7 @@ from app.auth import Caller, PersonalReader, PersonalWriter
 from app.db import DatabaseDep, SessionDep
 from app.errors import NotFound, problem_responses
 from app.idempotency.admission import about_salarie
-from app.pagination import Page, PageDep, build_page, page_of
+from app.pagination import Page, PageDep, build_page
 from app.parcours import repository, service
 from app.parcours.models import Contract, ContractAmendment, MonthlyHours
 from app.parcours.parameters import RuleParameters
@@ -30,6 +30,8 @@ from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.salaries import repository as salaries
 from app.salaries.privacy import refuse_if_pseudonymised
+from app.tombstones.paging import sync_page_of
+from app.tombstones.schemas import SyncPage
 
 router = api_router(
     prefix="/v1/contracts",
@@ -65,8 +67,9 @@ async def validate_contract(
     "",
     summary="List contracts across parcours",
     description="A structure key: its own; admin: all. Ordered by last update, for an HRIS "
-    "to sync: page with the cursor, then `updated_since` the latest `updated_at` it holds.",
-    response_model=Page[ContractRead],
+    "to sync: page with the cursor, then `updated_since` the latest `updated_at` it holds. "
+    "A contract is never deleted and stays with its structure: `deleted` is always empty.",
+    response_model=SyncPage[ContractRead],
 )
 async def list_contracts(
     database: DatabaseDep,
@@ -86,7 +89,8 @@ async def list_contracts(
     rows = await repository.contract_page(
         database, caller, filters, after=page.after(LIST), limit=page.limit
     )
-    return DirectJSONResponse(page_of(rows, page, LIST, repository.CONTRACT_PAGE.sort_key_names))
+    sort_key = repository.CONTRACT_PAGE.sort_key_names
+    return DirectJSONResponse(sync_page_of(rows, [], page, LIST, sort_key))
 
 
 @router.get(

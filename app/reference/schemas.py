@@ -80,7 +80,8 @@ SYNC_RULE = (
     "(updated_at, id). To sync: page to the end, then ask again from the greatest "
     "updated_at you hold, less a minute (a change is stamped when its transaction starts, "
     "and may commit after a later one). A record changed during a sync comes again on a "
-    "later page with its newer updated_at: keep the latest per id."
+    "later page with its newer updated_at: keep the latest per id. Records that left "
+    "your view since then come as tombstones in `deleted`, in the same order."
 )
 UpdatedSince = Annotated[Instant | None, Query(description=SYNC_RULE)]
 Money = Annotated[Decimal, Digits(14, 2, example="23921.00", ge=0)]

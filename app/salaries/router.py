@@ -6,7 +6,7 @@ from fastapi import Query, Request, Response, status
 
 from app.auth import Caller, PersonalReader, PersonalWriter
 from app.concurrency import IfMatch, check_if_match, etag, versioned
-from app.db import SessionDep
+from app.db import DatabaseDep, SessionDep
 from app.errors import (
     Conflict,
     Forbidden,
@@ -17,7 +17,7 @@ from app.errors import (
 )
 from app.idempotency.admission import about_salarie
 from app.keys.models import Role
-from app.pagination import Page, PageDep, build_page
+from app.pagination import PageDep
 from app.parcours.rules import Adjustment, adjustment_violations, pass_iae_end
 from app.parcours.service import refuse_blocking, rules_of
 from app.reference.schemas import LAST_DAY, UpdatedSince
@@ -37,6 +37,9 @@ from app.salaries.schemas import (
     SalarieUpdate,
 )
 from app.structures import repository as structures
+from app.tombstones.models import SyncedResource
+from app.tombstones.paging import sync_page, tombstones
+from app.tombstones.schemas import SyncPage
 
 router = api_router(
     prefix="/v1/salaries",
@@ -82,6 +85,7 @@ async def create_salarie(
 @router.get("", summary="List salariés", description="A structure key: its own; admin: all.")
 async def list_salaries(
     session: SessionDep,
+    database: DatabaseDep,
     caller: PersonalReader,
     page: PageDep,
     structure: Annotated[uuid.UUID | None, Query(description="Admin: one structure's")] = None,
@@ -89,10 +93,11 @@ async def list_salaries(
         str | None, Query(min_length=2, max_length=100, description="Text in a name")
     ] = None,
     updated_since: UpdatedSince = None,
-) -> Page[SalarieRead]:
+) -> SyncPage[SalarieRead]:
     filters = SalarieFilters(structure, q, updated_since)
     rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)
-    return build_page([_read(row) for row in rows], page, LIST, lambda s: (s.updated_at, s.id))
+    gone = await tombstones(database, caller, SyncedResource.salaries, updated_since, page, LIST)
+    return sync_page([_read(row) for row in rows], gone, page, LIST, lambda s: (s.updated_at, s.id))
 
 
 @router.get("/{salarie_id}", summary="Read a salarié", responses={**versioned(200)})

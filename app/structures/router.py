@@ -29,6 +29,9 @@ from app.structures.schemas import (
     StructureRead,
     StructureUpdate,
 )
+from app.tombstones.models import SyncedResource
+from app.tombstones.paging import sync_page, tombstones
+from app.tombstones.schemas import SyncPage
 
 router = api_router(
     prefix="/v1/structures",
@@ -74,6 +77,7 @@ async def create_structure(
 )
 async def list_structures(
     session: SessionDep,
+    database: DatabaseDep,
     caller: Reader,
     page: PageDep,
     kind: Annotated[StructureKind | None, Query()] = None,
@@ -90,11 +94,12 @@ async def list_structures(
         Siret | None, Query(description="Current or former SIRET, or an antenne's")
     ] = None,
     updated_since: UpdatedSince = None,
-) -> Page[StructureRead]:
+) -> SyncPage[StructureRead]:
     filters = StructureFilters(kind, region, departement, sector, network, q, siret, updated_since)
     rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)
     items = await service.structure_reads(session, caller, rows)
-    return build_page(items, page, LIST, lambda s: (s.updated_at, s.id))
+    gone = await tombstones(database, caller, SyncedResource.structures, updated_since, page, LIST)
+    return sync_page(items, gone, page, LIST, lambda s: (s.updated_at, s.id))
 
 
 @router.get(

@@ -1,0 +1,54 @@
+"""Reading tombstones (PostgreSQL writes them: see models.py)."""
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, literal_column
+
+from app.auth import Caller, caller_id
+from app.db import Database
+from app.keys.models import Role
+from app.sql import KeysetList
+from app.tombstones.models import SyncedResource, Tombstone, TombstoneKind
+
+
+def visible_to(caller: Caller) -> ColumnElement[bool]:
+    """Admin: the deleted and pseudonymised records (it still sees those that moved);
+    the others: the tombstones naming their structure, company or network."""
+    if caller.role is Role.admin:
+        # a constant in the SQL, not a parameter: the statement is compiled once
+        return Tombstone.kind != literal_column(f"'{TombstoneKind.removed.value}'")
+    if caller.role is Role.structure:
+        return Tombstone.structure_id == caller_id(caller, "structure")
+    if caller.role is Role.company:
+        return Tombstone.company_id == caller_id(caller, "company")
+    if caller.role is Role.network:
+        return Tombstone.network_id == caller_id(caller, "network")
+    return false()
+
+
+TOMBSTONES = KeysetList(
+    columns=(Tombstone.record_id.label("id"), Tombstone.kind, Tombstone.deleted_at),
+    visible=visible_to,
+    filters={
+        "resource": lambda value: Tombstone.resource == value,
+        "since": lambda value: Tombstone.deleted_at >= value,
+    },
+    sort_key=(Tombstone.deleted_at, Tombstone.record_id),
+)
+
+
+async def since(
+    database: Database,
+    caller: Caller,
+    resource: SyncedResource,
+    since: dt.datetime,
+    *,
+    after: Sequence[object] | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The caller's tombstones of one list from ``since``, in the list's order."""
+    return await TOMBSTONES.fetch(
+        database, caller, {"resource": resource.value, "since": since}, after=after, limit=limit
+    )
