@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app.errors import problem_responses, problem_schemas
+from app.indicators.service import MAX_YEARS
 
 METHODS = ("get", "put", "post", "delete", "patch")
 HEADERS: dict[str, dict[str, Any]] = {
@@ -110,14 +111,136 @@ def contract(app: FastAPI) -> dict[str, Any]:
             "Idempotency-Key": IDEMPOTENCY_KEY,
             "X-Request-ID": REQUEST_ID,
         }
-        for operation in _operations(document.get("paths", {})):
+        operations = _operations(document.get("paths", {}))
+        for operation in operations:
             _document_bad_cursors(operation)
             _document_idempotency(operation)
             _document_response_headers(operation)
         for operation in _operations(document.get("webhooks", {})):
             _document_delivery(operation)
+        _document_links(document.get("paths", {}))
+        for schema in components["schemas"].values():
+            # FastAPI's OpenAPI model holds these as sets: put back in a stable order
+            for field, others in schema.get("dependentRequired", {}).items():
+                schema["dependentRequired"][field] = sorted(others)
+        problems = set(problem_schemas())  # they echo what was sent, NUL and all
+        _refuse_nul_in_text(
+            {name: schema for name, schema in components["schemas"].items() if name not in problems}
+        )
+        _state_ordered_pairs(
+            [schema.get("properties", {}) for schema in components["schemas"].values()]
+            + [
+                {p["name"]: p for p in operation.get("parameters", []) if "name" in p}
+                for _, operation in operations
+            ]
+        )
+        _refuse_nul_in_text([operation.get("parameters", []) for _, operation in operations])
         app.openapi_schema = document
     return app.openapi_schema
+
+
+# PostgreSQL text holds no NUL character: a string of the contract without a pattern,
+# format or enumeration of its own says so
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _refuse_nul_in_text(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & set(node):
+            node["pattern"] = NO_NUL
+        for value in node.values():
+            _refuse_nul_in_text(value)
+    elif isinstance(node, list):
+        for value in node:
+            _refuse_nul_in_text(value)
+
+
+# (start, end) fields that a request sends together: the end is on or after the start
+ORDERED_PAIRS = (
+    ("start_date", "end_date"),
+    ("active_from", "active_to"),
+    ("period_start", "period_end"),
+    ("since", "until"),
+    ("identified_on", "lifted_on"),
+    ("from", "to"),
+)
+# an indicator's period (YYYY-MM to YYYY-MM) spans fewer than this many calendar years
+MONTH_PAIRS = {("period_start", "period_end"), ("from", "to")}
+
+
+def _state_ordered_pairs(field_sets: list[dict[str, Any]]) -> None:
+    """Says, on the end of each pair, what no schema can: that it follows the start."""
+    for fields in field_sets:
+        for start, end in ORDERED_PAIRS:
+            if start in fields and end in fields:
+                rule = f"On or after `{start}`."
+                if (start, end) in MONTH_PAIRS:
+                    rule += f" Fewer than {MAX_YEARS} calendar years after it."
+                said = fields[end].get("description", "").rstrip(".")
+                fields[end]["description"] = f"{said}. {rule}" if said else rule
+
+
+def _document_links(paths: dict[str, Any]) -> None:
+    """OpenAPI links, so that a client (or a fuzzer) can chain calls: what a create
+    answers leads to the record's own operations, with its ETag as If-Match; a read
+    leads to the writes with its ETag; a page leads to the next one."""
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            for status, response in operation.get("responses", {}).items():
+                if not status.startswith("2"):
+                    continue
+                links = _links_of(paths, path, method, operation, response)
+                if links:
+                    response["links"] = links
+
+
+def _links_of(
+    paths: dict[str, Any], path: str, method: str, operation: dict[str, Any], response: Any
+) -> dict[str, Any]:
+    links: dict[str, Any] = {}
+    has_etag = "ETag" in response.get("headers", {})
+    if method == "get" and any(p.get("name") == "cursor" for p in operation.get("parameters", [])):
+        links["next_page"] = {
+            "operationId": operation["operationId"],
+            "parameters": {"query.cursor": "$response.body#/next_cursor"},
+        }
+    if method == "post" and "201" in operation.get("responses", {}):
+        for target_path, target_item in paths.items():
+            parameter = _record_parameter(path, target_path)
+            if parameter is None:
+                continue
+            for target_method, target in target_item.items():
+                if target_method in METHODS:
+                    links[target["operationId"]] = _link(
+                        target, parameter, "$response.body#/id", has_etag
+                    )
+    if method == "get" and has_etag and path.endswith("}"):
+        parameter = path.rsplit("{", 1)[1].rstrip("}")
+        for target_method, target in paths[path].items():
+            if target_method in ("patch", "put", "delete"):
+                links[target["operationId"]] = _link(
+                    target, parameter, f"$request.path.{parameter}", has_etag
+                )
+    return links
+
+
+def _record_parameter(collection: str, path: str) -> str | None:
+    """The id parameter of ``path`` when it is a record of ``collection`` or under one
+    (``/v1/missions/{mission_id}/status`` of ``/v1/missions``)."""
+    rest = path.removeprefix(collection + "/")
+    if rest == path or not rest.startswith("{"):
+        return None
+    return rest[1:].split("}", 1)[0]
+
+
+def _link(target: dict[str, Any], parameter: str, value: str, has_etag: bool) -> dict[str, Any]:
+    parameters = {f"path.{parameter}": value}
+    takes_if_match = any(p.get("name") == "If-Match" for p in target.get("parameters", []))
+    if has_etag and takes_if_match:
+        parameters["header.If-Match"] = "$response.header.ETag"
+    return {"operationId": target["operationId"], "parameters": parameters}
 
 
 def _operations(paths: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

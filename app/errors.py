@@ -81,6 +81,8 @@ class Problem(Exception):
     status: ClassVar[int] = 500
     slug: ClassVar[str] = "internal-error"
     title: ClassVar[str] = "Internal server error"
+    # what the type means, where its title is not enough (said in the contract)
+    meaning: ClassVar[str] = ""
 
     def __init__(
         self,
@@ -99,6 +101,11 @@ class Problem(Exception):
 
 class BadRequest(Problem):
     status, slug, title = 400, "bad-request", "Bad request"
+
+
+class CursorInvalid(BadRequest):
+    slug, title = "cursor-invalid", "Cursor invalid"
+    meaning = "the cursor is not one this list issued: start the list again"
 
 
 class Unauthorized(Problem):
@@ -134,6 +141,19 @@ class UnsupportedMediaType(Problem):
 
 class ValidationFailed(Problem):
     status, slug, title = 422, "validation-failed", "Validation failed"
+
+
+class UnknownReference(ValidationFailed):
+    slug, title = "unknown-reference", "Unknown reference"
+    meaning = (
+        "a field names a record or a reference code (commune, territory) that does not "
+        "exist, is not the caller's, or does not fit the record it goes with"
+    )
+
+
+class TargetRefused(ValidationFailed):
+    slug, title = "target-refused", "Webhook target refused"
+    meaning = "the URL does not resolve, or not to a public address"
 
 
 class BatchRejected(Problem):
@@ -250,10 +270,14 @@ def problem_responses(
                 PROBLEM_MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{schema.__name__}"}}
             },
             "description": "Problem types: "
-            + ", ".join(cls.slug for cls in problem_classes() if cls.status == status),
+            + ", ".join(_described(cls) for cls in problem_classes() if cls.status == status),
         }
         for status in statuses
     }
+
+
+def _described(cls: type[Problem]) -> str:
+    return f"{cls.slug} ({cls.meaning})" if cls.meaning else cls.slug
 
 
 def problem_classes() -> list[type[Problem]]:

@@ -20,7 +20,7 @@ from sqlalchemy import Integer, Select, String, bindparam, cast, tuple_
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.errors import BadRequest
+from app.errors import CursorInvalid
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -67,12 +67,12 @@ class CursorCodec:
             payload = _unb64(payload_part)
             signature = _unb64(signature_part)
         except (ValueError, binascii.Error):
-            raise BadRequest("the cursor is malformed") from None
+            raise CursorInvalid("the cursor is malformed") from None
         if not hmac.compare_digest(signature, self._sign(payload)):
-            raise BadRequest("the cursor was not issued by this list or was altered")
+            raise CursorInvalid("the cursor was not issued by this list or was altered")
         name, key = orjson.loads(payload)
         if name != list_name:
-            raise BadRequest("the cursor was not issued by this list or was altered")
+            raise CursorInvalid("the cursor was not issued by this list or was altered")
         return list(key)
 
     def _sign(self, payload: bytes) -> bytes:
@@ -101,7 +101,12 @@ async def page_request(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")] = DEFAULT_LIMIT,
     cursor: Annotated[
-        str | None, Query(max_length=2048, description="next_cursor of the previous page")
+        str | None,
+        Query(
+            max_length=2048,
+            pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+            description="next_cursor of the previous page, as it was issued",
+        ),
     ] = None,
 ) -> PageRequest:
     codec: CursorCodec = request.app.state.cursor_codec
@@ -146,7 +151,7 @@ def keyset_values(
 
 def _check_cursor_length(sort_key: Sequence[object], after: Sequence[Any]) -> None:
     if len(after) != len(sort_key):
-        raise BadRequest("the cursor is malformed")
+        raise CursorInvalid("the cursor is malformed")
 
 
 def build_page(

@@ -217,3 +217,32 @@ def test_every_synced_list_says_how_to_sync_and_deduplicate(document: dict[str, 
     for path, parameter in synced:
         assert parameter["description"] == SYNC_RULE, path
     assert "keep the latest\nper `id`" in document["info"]["description"]
+
+
+def test_creates_reads_and_pages_link_to_what_follows(document: dict[str, Any]) -> None:
+    """OpenAPI links, so that a client or a fuzzer chains create -> read -> update."""
+    paths = document["paths"]
+    created = paths["/v1/missions"]["post"]["responses"]["201"]["links"]
+    assert created["read_mission"]["parameters"] == {"path.mission_id": "$response.body#/id"}
+    assert created["update_mission"]["parameters"]["header.If-Match"] == "$response.header.ETag"
+    read = paths["/v1/missions/{mission_id}"]["get"]["responses"]["200"]["links"]
+    assert read["update_mission"]["parameters"]["header.If-Match"] == "$response.header.ETag"
+    for path, method, operation in operations(document):
+        if method == "get" and any(p.get("name") == "cursor" for p in operation["parameters"]):
+            links = operation["responses"]["200"]["links"]
+            assert links["next_page"]["operationId"] == operation["operationId"], path
+        if method == "post" and "201" in operation["responses"] and "{" not in path:
+            record = [p for p in paths if p.startswith(f"{path}/{{")]
+            if record:
+                assert operation["responses"]["201"].get("links"), path
+
+
+def test_free_text_refuses_the_nul_character_postgresql_cannot_hold(
+    document: dict[str, Any],
+) -> None:
+    name = document["components"]["schemas"]["MissionCreate"]["properties"]["title"]
+    assert name["pattern"] == "^[^\\u0000]*$"
+    query = next(
+        p for p in document["paths"]["/v1/companies"]["get"]["parameters"] if p["name"] == "q"
+    )
+    assert any(s.get("pattern") == "^[^\\u0000]*$" for s in query["schema"]["anyOf"])

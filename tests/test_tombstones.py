@@ -28,7 +28,7 @@ T1 = T0 + dt.timedelta(seconds=1)
 A, B, C = (uuid.UUID(int=n) for n in (1, 2, 3))
 
 
-def _tomb(at: dt.datetime, record: uuid.UUID) -> dict[str, Any]:
+def _tomb(at: dt.datetime, record: uuid.UUID | str) -> dict[str, Any]:
     return {"id": record, "kind": "removed", "deleted_at": at}
 
 
@@ -42,7 +42,7 @@ def test_records_and_tombstones_merge_in_one_order() -> None:
     items, deleted, next_key = merge(rows, gone, 3, _key)
     assert [row["id"] for row in items] == [B, A]
     assert [tomb["id"] for tomb in deleted] == [A]
-    assert next_key == (T1, A)
+    assert next_key == (T1, str(A))
 
 
 def test_the_last_page_has_no_next_key() -> None:
@@ -55,7 +55,15 @@ def test_a_record_and_its_tombstone_of_the_same_instant_stay_on_one_page() -> No
     items, deleted, next_key = merge(rows, [_tomb(T0, A)], 1, _key)
     assert [row["id"] for row in items] == [A]
     assert [tomb["id"] for tomb in deleted] == [A]
-    assert next_key == (T0, A)
+    assert next_key == (T0, str(A))
+
+
+def test_ids_merge_whether_they_come_as_uuids_or_as_text() -> None:
+    # the ORM gives UUIDs, the pool's codec text
+    rows = [{"updated_at": T0, "id": B}]
+    items, deleted, _ = merge(rows, [_tomb(T0, str(A)), _tomb(T0, str(C))], 5, _key)
+    assert [row["id"] for row in items] == [B]
+    assert [tomb["id"] for tomb in deleted] == [str(A), str(C)]
 
 
 def test_nothing_at_all_is_an_empty_last_page() -> None:

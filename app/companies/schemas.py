@@ -2,11 +2,11 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.reference.enums import ActivitySector, CompanyCategory, CompanySize
 from app.reference.identifiers import Siret
-from app.reference.schemas import RegionCode
+from app.reference.schemas import Kept, RegionCode
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -21,7 +21,18 @@ _COMPANY_EXAMPLE: dict[str, Any] = {
 
 
 class CompanyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_COMPANY_EXAMPLE]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [_COMPANY_EXAMPLE],
+            # the contract's own words for siret_unless_individual
+            "if": {
+                "properties": {"category": {"const": "particulier"}},
+                "required": ["category"],
+            },
+            "else": {"required": ["siret"], "properties": {"siret": {"type": "string"}}},
+        },
+    )
 
     siret: Siret | None = Field(
         None, description="Required unless the client is a private individual"
@@ -42,17 +53,10 @@ class CompanyCreate(BaseModel):
 class CompanyUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"size": "ETI"}]})
 
-    name: Name | None = None
+    name: Kept[Name] = None
     size: CompanySize | None = None
     sector: ActivitySector | None = None
-    region_code: RegionCode | None = None
-
-    @field_validator("name", "region_code")
-    @classmethod
-    def not_null(cls, value: object, info: ValidationInfo) -> object:
-        if value is None:
-            raise ValueError(f"{info.field_name} cannot be null; leave it out to keep it")
-        return value
+    region_code: Kept[RegionCode] = None
 
 
 class CompanyRead(BaseModel):

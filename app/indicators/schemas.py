@@ -7,16 +7,24 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
     model_validator,
 )
 
-from app.indicators.catalogue import Dimension, Family
+from app.indicators.catalogue import CATALOGUE, Dimension, Family
 from app.indicators.models import ScopeKind
 from app.reference.decimals import DecimalText, Digits
 from app.reference.enums import ActivitySector, StructureKind
-from app.reference.schemas import MONTH_PATTERN, Day
+from app.reference.schemas import MONTH_PATTERN, Day, RegionCode, bound_by
 
 YearMonth = Annotated[str, Field(pattern=MONTH_PATTERN, examples=["2025-01"])]
+
+
+# a code of the catalogue (GET /v1/indicators), declared as its enumeration
+IndicatorCode = Annotated[str, Field(json_schema_extra={"enum": sorted(CATALOGUE)})]
+MISSION_INDICATORS: list[JsonValue] = [
+    code for code in sorted(CATALOGUE) if CATALOGUE[code].family is Family.mission
+]
 
 
 class IndicatorRead(BaseModel):
@@ -116,7 +124,7 @@ class IndicatorValues(BaseModel):
         }
     )
 
-    indicator: str
+    indicator: IndicatorCode
     unit: str
     period_start: Day
     period_end: Day
@@ -145,13 +153,32 @@ class IndicatorObjectiveCreate(BaseModel):
                     "period_end": "2025-12",
                     "target_value": "0.60",
                 }
-            ]
+            ],
+            "allOf": [
+                *bound_by(
+                    "scope_kind",
+                    {
+                        "national": None,
+                        "region": "region_code",
+                        "structure": "structure_id",
+                        "company": "company_id",
+                        "network": "network_id",
+                    },
+                ),
+                {  # a company objective is on an indicator computed on missions
+                    "if": {
+                        "properties": {"scope_kind": {"const": "company"}},
+                        "required": ["scope_kind"],
+                    },
+                    "then": {"properties": {"indicator": {"enum": MISSION_INDICATORS}}},
+                },
+            ],
         },
     )
 
-    indicator: str
+    indicator: IndicatorCode
     scope_kind: ScopeKind
-    region_code: str | None = None
+    region_code: RegionCode | None = None
     structure_id: uuid.UUID | None = None
     company_id: uuid.UUID | None = None
     network_id: uuid.UUID | None = None
@@ -200,7 +227,7 @@ class IndicatorObjectiveRead(BaseModel):
     )
 
     id: uuid.UUID
-    indicator: str
+    indicator: IndicatorCode
     scope_kind: ScopeKind
     region_code: str | None
     structure_id: uuid.UUID | None

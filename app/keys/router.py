@@ -5,7 +5,12 @@ from fastapi import Depends, Query, Request, status
 
 from app.auth import AdminReader, AdminWriter, AnyCaller, key_cache
 from app.db import SessionDep
-from app.errors import NotFound, ValidationFailed, field_problem, problem_responses
+from app.errors import (
+    NotFound,
+    UnknownReference,
+    field_problem,
+    problem_responses,
+)
 from app.idempotency.admission import shows_secret
 from app.keys import repository, service
 from app.keys.models import ApiKey
@@ -31,7 +36,7 @@ router = api_router(
 )
 async def create_key(body: KeyCreate, session: SessionDep, caller: AdminWriter) -> KeyCreated:
     if (missing := await repository.missing_binding(session, body)) is not None:
-        raise ValidationFailed(
+        raise UnknownReference(
             f"{missing} names no record", errors=[field_problem(missing, "no such record")]
         )
     return await service.issue(session, body, created_by=caller.key_id)

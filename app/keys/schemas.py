@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
 from app.keys.models import Role, Scope
+from app.reference.schemas import bound_by
 
 _KEY_EXAMPLE: JsonDict = {
     "id": "7d1f0b5e-3f3a-4c38-9d6e-2b1f4c8e9a10",
@@ -33,7 +34,16 @@ class KeyCreate(BaseModel):
                     "structure_id": "5b0c8a1e-9f2d-4e7a-8c3b-1d2e3f4a5b6c",
                 },
                 {"name": "Back-office", "role": "admin", "scopes": ["read", "write"]},
-            ]
+            ],
+            "allOf": bound_by(
+                "role",
+                {
+                    "admin": None,
+                    "structure": "structure_id",
+                    "company": "company_id",
+                    "network": "network_id",
+                },
+            ),
         },
     )
 

@@ -22,6 +22,8 @@ from app.errors import (
     Forbidden,
     NotFound,
     PayloadTooLarge,
+    Problem,
+    UnknownReference,
     UnsupportedMediaType,
     ValidationFailed,
     field_problem,
@@ -389,7 +391,7 @@ async def assign_salarie(
     description="Idempotent. For an AI, a salarié placed with one company works at most 480 h "
     "over the 24 months after the first placement (a warning from 400 h), except for "
     "private individuals, associations and local authorities.",
-    responses=problem_responses(400, 413, 415),
+    responses=problem_responses(400, 409, 413, 415),
 )
 async def set_mission_hours(
     mission_id: uuid.UUID,
@@ -406,7 +408,7 @@ async def set_mission_hours(
         raise NotFound("this salarié is not assigned to this mission")
     first_day = dt.date.fromisoformat(f"{month}-01")
     if not mission.start_date.replace(day=1) <= first_day <= mission.end_date:
-        raise ValidationFailed(
+        raise Conflict(
             "the month is outside the mission",
             errors=[field_problem("month", "outside the mission's period", location="path")],
         )
@@ -475,24 +477,27 @@ def own_company(caller: Caller, requested: uuid.UUID | None) -> uuid.UUID | None
     return caller.company_id
 
 
-def _unknown_company(requested: uuid.UUID | None) -> ValidationFailed:
+def _unknown_company(requested: uuid.UUID | None, *, location: str = "body") -> Problem:
+    where = {"location": location}
     if requested is None:
         return ValidationFailed(
-            "name the company", errors=[field_problem("company_id", "required for an admin key")]
+            "name the company",
+            errors=[field_problem("company_id", "required for an admin key", **where)],
         )
-    return ValidationFailed(
-        "unknown company", errors=[field_problem("company_id", "no such company")]
+    return UnknownReference(
+        "unknown company", errors=[field_problem("company_id", "no such company", **where)]
     )
 
 
 async def _company_of(
     session: SessionDep, caller: Caller, requested: uuid.UUID | None
 ) -> uuid.UUID:
+    """The company of a write that names it in the query (by reference, a batch)."""
     company_id = own_company(caller, requested)
     if company_id is not None:
         return company_id
     if requested is None or await companies.lock(session, requested) is None:
-        raise _unknown_company(requested)
+        raise _unknown_company(requested, location="query")
     return requested
 
 
@@ -518,7 +523,7 @@ async def _structure_salarie(
 ) -> None:
     salarie = await salaries.get_visible(session, caller, salarie_id)
     if salarie is None or salarie.structure_id != mission.structure_id:
-        raise ValidationFailed(
+        raise UnknownReference(
             "the salarié is not one of the mission's structure",
             errors=[field_problem("salarie_id", "not a salarié of the mission's structure")],
         )

@@ -17,6 +17,7 @@ from app.errors import (
     FieldProblem,
     Problem,
     ProblemDocument,
+    UnknownReference,
     ValidationFailed,
     json_pointer,
 )
@@ -112,7 +113,7 @@ def to_row(
 
 def refuse(problems: Sequence[FieldProblem]) -> None:
     if problems:
-        raise ValidationFailed(
+        raise UnknownReference(
             "the mission does not fit the reference data",
             errors=[FieldProblem(pointer="/body" + p.pointer, detail=p.detail) for p in problems],
         )
@@ -215,7 +216,9 @@ async def bulk(
             continue
         row = to_row(mission, mission.external_ref, company_id, refs)
         if isinstance(row, list):
-            item.problem = _problem(item.index, row[0].pointer, row[0].detail, more=row[1:])
+            item.problem = _problem(
+                item.index, row[0].pointer, row[0].detail, more=row[1:], kind=UnknownReference
+            )
         else:
             item.row = row
     items = [item for item, _ in parsed]
@@ -301,13 +304,18 @@ def _predicted(
 
 
 def _problem(
-    index: int, pointer: str, detail: str, *, more: Sequence[FieldProblem] = ()
+    index: int,
+    pointer: str,
+    detail: str,
+    *,
+    more: Sequence[FieldProblem] = (),
+    kind: type[ValidationFailed] = ValidationFailed,
 ) -> ProblemDocument:
     errors = [
         FieldProblem(pointer=f"/{index}{p.pointer}", detail=p.detail)
         for p in [FieldProblem(pointer=pointer, detail=detail), *more]
     ]
-    return _document(ValidationFailed(detail, errors=errors))
+    return _document(kind(detail, errors=errors))
 
 
 def _document(problem: Problem) -> ProblemDocument:

@@ -6,7 +6,12 @@ from fastapi import Response, status
 from app.auth import AdminWriter, Caller, Reader
 from app.concurrency import IfMatch, check_if_match, etag, versioned
 from app.db import SessionDep
-from app.errors import NotFound, ValidationFailed, field_problem, problem_responses
+from app.errors import (
+    NotFound,
+    UnknownReference,
+    field_problem,
+    problem_responses,
+)
 from app.keys.models import Role
 from app.networks import repository
 from app.networks.models import Network
@@ -158,7 +163,7 @@ async def _refuse_unknown_structures(session: SessionDep, ids: list[uuid.UUID], 
         if sid not in known
     ]
     if unknown:
-        raise ValidationFailed("unknown structures", errors=unknown)
+        raise UnknownReference("unknown structures", errors=unknown)
 
 
 async def _reads(session: SessionDep, networks: Sequence[Network]) -> list[NetworkRead]:

@@ -2,9 +2,9 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.reference.schemas import DepartementCode, RegionCode
+from app.reference.schemas import DepartementCode, Kept, RegionCode
 
 _NETWORK_EXAMPLE: dict[str, Any] = {
     "name": "Fédération des entreprises d'insertion, Bretagne",
@@ -36,16 +36,14 @@ class NetworkUpdate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"departement_codes": ["29", "35"]}]}
     )
 
-    name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
-    region_codes: Annotated[list[RegionCode] | None, Field(max_length=18)] = None
-    departement_codes: Annotated[list[DepartementCode] | None, Field(max_length=101)] = None
+    name: Kept[Annotated[str, Field(min_length=1, max_length=200)]] = None
+    region_codes: Kept[Annotated[list[RegionCode], Field(max_length=18)]] = None
+    departement_codes: Kept[Annotated[list[DepartementCode], Field(max_length=101)]] = None
 
-    @field_validator("name", "region_codes", "departement_codes")
+    @field_validator("region_codes", "departement_codes")
     @classmethod
-    def not_null(cls, value: object, info: ValidationInfo) -> object:
-        if value is None:
-            raise ValueError(f"{info.field_name} cannot be null; leave it out to keep it")
-        return sorted(set(value)) if isinstance(value, list) else value
+    def distinct(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else sorted(set(values))
 
 
 class MemberAdd(BaseModel):

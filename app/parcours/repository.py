@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import String, bindparam, cast, func, select, text, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -172,7 +172,9 @@ async def get_contract_visible(
 
 
 _AMENDMENT_COLUMNS = (
-    ContractAmendment.id,
+    # as text: the pool's UUID codec is text-format, which asyncpg cannot apply to a
+    # field of a row value (it decodes the 16 bytes as UTF-8)
+    cast(ContractAmendment.id, String).label("id"),
     ContractAmendment.signed_on,
     ContractAmendment.previous_end_date,
     ContractAmendment.new_end_date,

@@ -20,10 +20,23 @@ ANY_DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
 NUMBER_ALSO = "A JSON number is also accepted when it is exactly such a decimal."
 
 
-def decimal_pattern(digits: int, places: int, *, signed: bool) -> str:
-    """At most ``digits`` digits in all, ``places`` of them after the point."""
-    fraction = rf"(\.[0-9]{{1,{places}}})?" if places else ""
-    return rf"^{'-?' if signed else ''}[0-9]{{1,{digits - places}}}{fraction}$"
+def decimal_pattern(digits: int, places: int, *, signed: bool, positive: bool = False) -> str:
+    """At most ``digits`` digits in all, ``places`` of them after the point; with
+    ``positive``, some digit is not 0 (written out: a pattern has no comparison)."""
+    whole, fraction = digits - places, rf"(\.[0-9]{{1,{places}}})?" if places else ""
+    if not positive:
+        return rf"^{'-?' if signed else ''}[0-9]{{1,{whole}}}{fraction}$"
+    # the first digit that is not 0, in the whole part or else in the fraction
+    nonzero_whole = "|".join(
+        rf"0{{{zeros}}}[1-9][0-9]{{0,{whole - 1 - zeros}}}" for zeros in range(whole)
+    )
+    nonzero_fraction = "|".join(
+        rf"0{{{zeros}}}[1-9][0-9]{{0,{places - 1 - zeros}}}" for zeros in range(places)
+    )
+    branches = [rf"({nonzero_whole}){fraction}"]
+    if places:
+        branches.append(rf"0{{1,{whole}}}\.({nonzero_fraction})")
+    return rf"^({'|'.join(branches)})$"
 
 
 @dataclass(frozen=True)
@@ -40,7 +53,12 @@ class Digits:
 
     @property
     def pattern(self) -> str:
-        return decimal_pattern(self.digits, self.places, signed=self.gt is None and self.ge is None)
+        return decimal_pattern(
+            self.digits,
+            self.places,
+            signed=self.gt is None and self.ge is None,
+            positive=self.gt == 0,
+        )
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler

@@ -5,7 +5,11 @@ from fastapi import Query, status
 
 from app.auth import AdminWriter, AnyCaller
 from app.db import SessionDep
-from app.errors import ValidationFailed, field_problem, problem_responses
+from app.errors import (
+    Conflict,
+    field_problem,
+    problem_responses,
+)
 from app.pagination import Page, PageDep, build_page
 from app.reference import repository
 from app.reference.enums import StructureKind
@@ -77,7 +81,7 @@ async def add_aide_au_poste_rate(
     body: AideAuPosteRateCreate, session: SessionDep, caller: AdminWriter
 ) -> AideAuPosteRateRead:
     if body.in_force_from <= dt.date.today():
-        raise ValidationFailed(
+        raise Conflict(
             "only a future rate can be added",
             errors=[
                 field_problem("in_force_from", "must be after today: rates in force are immutable")

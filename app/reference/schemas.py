@@ -1,9 +1,20 @@
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    JsonValue,
+    ValidationInfo,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 from app.reference.decimals import DecimalText, Digits
 from app.reference.enums import (
@@ -40,23 +51,73 @@ def _within_supported_days(day: dt.date) -> dt.date:
     return day
 
 
+# the years the contract offers, as a pattern beside the date format, so that a
+# generator knows the range (JSON Schema has no minimum for a date)
+SUPPORTED_YEARS = r"^(19|20|21)[0-9]{2}-"
+
 Day = Annotated[
     dt.date,
     AfterValidator(_within_supported_days),
-    Field(description="A date from 1900-01-01 to 2199-12-31"),
+    Field(
+        description="A date from 1900-01-01 to 2199-12-31",
+        json_schema_extra={"pattern": SUPPORTED_YEARS},
+    ),
 ]
 
 
 def _within_supported_instants(instant: dt.datetime) -> dt.datetime:
-    """Any offset is allowed, but the instant must fall in the supported days in UTC too
-    (9999-12-31T23:59:59-14:00 is past what PostgreSQL or Python can hold)."""
+    """The date as written must be a supported day; any offset is allowed (in UTC the
+    instant is then at most a day outside, which PostgreSQL and Python hold)."""
     _within_supported_days(instant.date())
-    if instant.tzinfo is not None:
-        try:
-            _within_supported_days(instant.astimezone(dt.UTC).date())
-        except OverflowError:
-            raise ValueError(f"an instant from {FIRST_DAY} to {LAST_DAY}") from None
     return instant
+
+
+def _refuse_null(value: object, info: ValidationInfo) -> object:
+    if value is None:
+        raise ValueError(f"{info.field_name} cannot be null; leave it out to keep it")
+    return value
+
+
+class _NullNotOffered:
+    """Takes null out of a nullable field's JSON Schema (validation is unchanged: an
+    optional field, whose errors keep their plain pointer)."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        offered = [s for s in json_schema.pop("anyOf", []) if s.get("type") != "null"]
+        if len(offered) == 1:
+            json_schema.update(offered[0])
+        elif offered:
+            json_schema["anyOf"] = offered
+        return json_schema
+
+
+FieldT = TypeVar("FieldT")
+# A PATCH field that may be left out (kept as it is) but not set to null: the contract
+# does not offer null, and the server says so if it is sent anyway.
+Kept = Annotated[FieldT | None, BeforeValidator(_refuse_null), _NullNotOffered()]
+
+
+def bound_by(discriminator: str, bindings: dict[str, str | None]) -> list[JsonValue]:
+    """JSON Schema for "the field this value of ``discriminator`` names is given, the
+    others are not" (a key's role and its structure, company or network): one
+    if/then per value, for the ``allOf`` of the model's schema."""
+    fields = {field for field in bindings.values() if field is not None}
+    return [
+        {
+            "if": {"properties": {discriminator: {"const": value}}, "required": [discriminator]},
+            "then": {
+                "required": [field] if field else [],
+                "properties": {
+                    other: {"type": "string"} if other == field else {"type": "null"}
+                    for other in sorted(fields)
+                },
+            },
+        }
+        for value, field in bindings.items()
+    ]
 
 
 def _true_or_false(value: object) -> object:
@@ -73,7 +134,10 @@ QueryFlag = Annotated[bool, BeforeValidator(_true_or_false), Field(description="
 Instant = Annotated[
     dt.datetime,
     AfterValidator(_within_supported_instants),
-    Field(description="An ISO 8601 date and time from 1900-01-01 to 2199-12-31"),
+    Field(
+        description="An ISO 8601 date and time from 1900-01-01 to 2199-12-31",
+        json_schema_extra={"pattern": SUPPORTED_YEARS},
+    ),
 ]
 SYNC_RULE = (
     "Records changed at or after this instant (ISO 8601); the list is ordered by "

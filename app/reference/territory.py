@@ -4,7 +4,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import ValidationFailed, field_problem
+from app.errors import (
+    UnknownReference,
+    field_problem,
+)
 from app.reference import repository
 from app.reference.rules import territory_problems
 
@@ -29,7 +32,7 @@ async def validate_territory(
         region_exists=region_exists,
     )
     if problems:
-        raise ValidationFailed(
+        raise UnknownReference(
             "the territory is unknown or inconsistent",
             errors=[field_problem(prefix + problem.field, problem.detail) for problem in problems],
         )
@@ -42,7 +45,7 @@ async def validate_region(
         session, departement_code=None, region_code=region_code
     )
     if not region_exists:
-        raise ValidationFailed(
+        raise UnknownReference(
             "unknown région", errors=[field_problem(field, f"unknown région '{region_code}'")]
         )
 
@@ -64,4 +67,4 @@ async def validate_codes(
         if code not in departements
     ]
     if problems:
-        raise ValidationFailed("unknown territory codes", errors=problems)
+        raise UnknownReference("unknown territory codes", errors=problems)

@@ -11,6 +11,7 @@ from app.errors import (
     Conflict,
     Forbidden,
     NotFound,
+    UnknownReference,
     ValidationFailed,
     field_problem,
     problem_responses,
@@ -270,7 +271,7 @@ async def _target_structure(
             errors=[field_problem("structure_id", "required for an admin key")],
         )
     if not await structures.existing_ids(session, [requested]):
-        raise ValidationFailed(
+        raise UnknownReference(
             "unknown structure", errors=[field_problem("structure_id", "no such structure")]
         )
     return requested

@@ -2,7 +2,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from app.reference.enums import (
     EligibilityCriterion,
@@ -10,14 +10,19 @@ from app.reference.enums import (
     PassAdjustmentKind,
     PassAdjustmentReason,
 )
-from app.reference.schemas import CommuneCode, Day
+from app.reference.schemas import CommuneCode, Day, Kept
 from app.salaries.nir import validate_nir
 
 PersonName = Annotated[str, Field(min_length=1, max_length=100)]
 Nir = Annotated[
     str,
+    Field(
+        pattern=r"^[0-9]{5}(2[AB]|[0-9]{2})[0-9]{8}$",
+        description="15 characters, the last two its control key (97 less the rest modulo "
+        "97, Corsica's 2A and 2B read as 19 and 18). Write-only: validated, kept as a keyed "
+        "hash, never returned",
+    ),
     AfterValidator(validate_nir),
-    Field(description="Write-only: validated, kept as a keyed hash, never returned"),
 ]
 FranceTravailId = Annotated[str, Field(pattern=r"^[0-9A-Z]{7,20}$", examples=["1234567A"])]
 
@@ -74,31 +79,16 @@ class SalarieUpdate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"criteria": ["rsa", "rqth"]}]}
     )
 
-    first_name: PersonName | None = None
-    last_name: PersonName | None = None
-    birth_date: Day | None = None
-    gender: Gender | None = None
+    first_name: Kept[PersonName] = None
+    last_name: Kept[PersonName] = None
+    birth_date: Kept[Day] = None
+    gender: Kept[Gender] = None
     commune_code: CommuneCode | None = None
-    residence_qpv: bool | None = None
-    residence_zrr: bool | None = None
-    criteria: Criteria | None = None
+    residence_qpv: Kept[bool] = None
+    residence_zrr: Kept[bool] = None
+    criteria: Kept[Criteria] = None
     nir: Nir | None = None
     france_travail_id: FranceTravailId | None = None
-
-    @field_validator(
-        "first_name",
-        "last_name",
-        "birth_date",
-        "gender",
-        "residence_qpv",
-        "residence_zrr",
-        "criteria",
-    )
-    @classmethod
-    def not_null(cls, value: object, info: ValidationInfo) -> object:
-        if value is None:
-            raise ValueError(f"{info.field_name} cannot be null; leave it out to keep it")
-        return value
 
 
 class SalarieRead(BaseModel):

@@ -3,12 +3,20 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from app.reference.decimals import DecimalText, Digits
 from app.reference.enums import ActivitySector, StructureKind
 from app.reference.identifiers import Siret
-from app.reference.schemas import CommuneCode, Day, DepartementCode, RegionCode
+from app.reference.schemas import CommuneCode, Day, DepartementCode, Kept, RegionCode
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 PostalCode = Annotated[str, Field(pattern=r"^[0-9]{5}$", examples=["29000"])]
@@ -68,37 +76,35 @@ class StructureCreate(Location):
         return sorted(set(sectors))
 
 
+TERRITORY = frozenset({"commune_code", "departement_code", "region_code"})
+
+
 class StructureUpdate(BaseModel):
     """Only the fields sent change; ``kind`` is for admin keys only."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"name": "Chantiers du Léon et de l'Aber", "sectors": ["espaces_verts"]}]
+            # territory_moves_together, in the contract's words
+            "dependentRequired": {
+                field: list[JsonValue](sorted(TERRITORY - {field})) for field in sorted(TERRITORY)
+            },
+            "examples": [{"name": "Chantiers du Léon et de l'Aber", "sectors": ["espaces_verts"]}],
         },
     )
 
-    siret: Siret | None = Field(
+    siret: Kept[Siret] = Field(
         None, description="A new SIRET (the structure moved); the old one stays findable"
     )
-    name: Name | None = None
-    kind: StructureKind | None = None
+    name: Kept[Name] = None
+    kind: Kept[StructureKind] = None
     address: Annotated[str | None, Field(max_length=300)] = None
     postal_code: PostalCode | None = None
-    commune_code: CommuneCode | None = None
-    departement_code: DepartementCode | None = None
-    region_code: RegionCode | None = None
-    sectors: Sectors | None = None
+    commune_code: Kept[CommuneCode] = None
+    departement_code: Kept[DepartementCode] = None
+    region_code: Kept[RegionCode] = None
+    sectors: Kept[Sectors] = None
     contact: Contact | None = None
-
-    @field_validator(
-        "siret", "name", "kind", "commune_code", "departement_code", "region_code", "sectors"
-    )
-    @classmethod
-    def not_null(cls, value: object, info: ValidationInfo) -> object:
-        if value is None:
-            raise ValueError(f"{info.field_name} cannot be null; leave it out to keep it")
-        return value
 
     @field_validator("sectors")
     @classmethod
@@ -107,9 +113,8 @@ class StructureUpdate(BaseModel):
 
     @model_validator(mode="after")
     def territory_moves_together(self) -> Self:
-        territory = {"commune_code", "departement_code", "region_code"}
-        sent = territory & self.model_fields_set
-        if sent and sent != territory:
+        sent = TERRITORY & self.model_fields_set
+        if sent and sent != TERRITORY:
             raise ValueError("send commune_code, departement_code and region_code together")
         return self
 
@@ -254,17 +259,10 @@ class AnnexeUpdate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"etp_conventionnes": "12.50"}]}
     )
 
-    etp_conventionnes: Etp | None = None
-    modulation_rate: Percent | None = None
-    start_date: Day | None = None
-    end_date: Day | None = None
-
-    @field_validator("etp_conventionnes", "modulation_rate", "start_date", "end_date")
-    @classmethod
-    def not_null(cls, value: object, info: ValidationInfo) -> object:
-        if value is None:
-            raise ValueError(f"{info.field_name} cannot be null; leave it out to keep it")
-        return value
+    etp_conventionnes: Kept[Etp] = None
+    modulation_rate: Kept[Percent] = None
+    start_date: Kept[Day] = None
+    end_date: Kept[Day] = None
 
 
 class AidSegmentRead(BaseModel):

@@ -8,6 +8,7 @@ page, reading strictly after that key, would miss the second.
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -46,8 +47,8 @@ def merge(
 ) -> tuple[list[RowT], list[dict[str, Any]], Key | None]:
     """The rows and tombstones of the page, and the key after which the next page
     starts (None on the last page). Each input holds up to ``limit + 1`` entries."""
-    entries: list[tuple[Key, int, Any]] = [(tuple(key_of(row)), 0, row) for row in rows]
-    entries += [((tomb["deleted_at"], tomb["id"]), 1, tomb) for tomb in gone]
+    entries: list[tuple[Key, int, Any]] = [(_sortable(key_of(row)), 0, row) for row in rows]
+    entries += [(_sortable((tomb["deleted_at"], tomb["id"])), 1, tomb) for tomb in gone]
     entries.sort(key=lambda entry: (entry[0], entry[1]))
     end = min(limit, len(entries))
     while end < len(entries) and entries[end][0] == entries[end - 1][0]:
@@ -59,6 +60,12 @@ def merge(
         [tomb for _, source, tomb in kept if source == 1],
         next_key,
     )
+
+
+def _sortable(key: Key) -> Key:
+    """UUIDs as text (the pool decodes them so, the ORM does not): the canonical text's
+    order is PostgreSQL's byte order."""
+    return tuple(str(part) if isinstance(part, uuid.UUID) else part for part in key)
 
 
 def sync_page(

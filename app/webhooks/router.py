@@ -5,7 +5,14 @@ from fastapi import Depends, Query, Request, Response, status
 
 from app.auth import Caller, Reader
 from app.db import SessionDep
-from app.errors import NotFound, ValidationFailed, field_problem, problem_responses
+from app.errors import (
+    Forbidden,
+    NotFound,
+    TargetRefused,
+    ValidationFailed,
+    field_problem,
+    problem_responses,
+)
 from app.idempotency.admission import shows_secret
 from app.keys.models import Role
 from app.pagination import Page, PageDep, build_page
@@ -183,23 +190,18 @@ async def _subscription(
 
 async def _check(request: Request, caller: Caller, url: str, types: list[EventType]) -> None:
     """The key may receive these events, and the URL points where jalon may send."""
-    problems = []
     if caller.role in (Role.company, Role.network):
         personal = sorted(t.value for t in types if t in PERSONAL_EVENTS)
         if personal:
-            problems.append(
-                field_problem(
-                    "event_types",
-                    f"personal data, for admin and structure keys only: {', '.join(personal)}",
-                )
-            )
+            detail = f"personal data, for admin and structure keys only: {', '.join(personal)}"
+            raise Forbidden(detail, errors=[field_problem("event_types", detail)])
     settings: Settings = request.app.state.settings
     try:
         await targets.resolve(url, list(settings.webhook_allowed_networks))
     except targets.UnsafeTarget as refused:
-        problems.append(field_problem("url", str(refused)))
-    if problems:
-        raise ValidationFailed("the subscription cannot be made", errors=problems)
+        raise TargetRefused(
+            "the subscription cannot be made", errors=[field_problem("url", str(refused))]
+        ) from None
 
 
 def _delivery(view: DeliveryView) -> DeliveryRead:

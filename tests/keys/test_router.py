@@ -190,7 +190,7 @@ async def test_tampered_cursor_is_400(
     tampered = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1] + "." + signature
     response = await client.get("/v1/keys", headers=admin_headers, params={"cursor": tampered})
     assert response.status_code == 400
-    assert response.json()["type"].endswith("/bad-request")
+    assert response.json()["type"].endswith("/cursor-invalid")
 
 
 @pytest.mark.parametrize("limit", [0, 501, -1, "ten"])

@@ -1,10 +1,16 @@
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from app.keys.models import Role, Scope
+from app.keys.service import issue_demo_admin_in
+from app.main import create_app
+from app.migrate import upgrade_to_head
+from app.settings import Settings
+from tests.support.databases import fresh_database
 from tests.support.keys import KeyMaker, bearer
 from tests.support.records import create_salarie, create_structure, salarie_in_parcours
 
@@ -318,3 +324,57 @@ async def test_parcours_access_by_role(
     assert (
         await sign(client, stranger, parcours, start_date="2025-01-01", end_date="2025-06-30")
     ).status_code == 404
+
+
+@pytest.fixture
+def own_database() -> Iterator[str]:
+    """A migrated database of the test's own: what it commits stays out of the others'."""
+    with fresh_database() as url:
+        upgrade_to_head(url)
+        yield url
+
+
+async def test_an_avenant_read_on_the_pool_keeps_its_id(
+    own_database: str, settings: Settings
+) -> None:
+    """The pool decodes UUIDs as text, which asyncpg cannot apply inside a row value:
+    an avenant's id, read in the contract's array of rows, came out garbled (or as a
+    500 when its bytes were not UTF-8)."""
+    app = create_app(settings.model_copy(update={"database_url": own_database}))
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://jalon.test") as live_client,
+    ):
+        await _amend_and_read(live_client, own_database)
+
+
+async def _amend_and_read(live_client: httpx.AsyncClient, url: str) -> None:
+    created, _ = await issue_demo_admin_in(url)
+    admin = bearer(created.secret)
+    structure = await create_structure(live_client, admin, kind="ACI")
+    key = await live_client.post(
+        "/v1/keys",
+        headers=admin,
+        json={
+            "name": "HRIS",
+            "role": "structure",
+            "scopes": ["read", "write"],
+            "structure_id": structure["id"],
+        },
+    )
+    assert key.status_code == 201, key.text
+    own = bearer(key.json()["secret"])
+    _, parcours = await salarie_in_parcours(live_client, own, pass_start="2024-01-01")
+    contract = (await sign(live_client, own, parcours)).json()
+    amended = await live_client.post(
+        f"/v1/contracts/{contract['id']}/amendments",
+        headers=own,
+        json={"signed_on": "2024-07-01", "end_date": "2024-12-31"},
+    )
+    assert amended.status_code == 200, amended.text
+    read = await live_client.get(f"/v1/contracts/{contract['id']}", headers=own)
+    assert read.status_code == 200, read.text
+    (avenant,) = read.json()["amendments"]
+    assert str(uuid.UUID(avenant["id"])) == avenant["id"]
+    assert [a["id"] for a in amended.json()["amendments"]] == [avenant["id"]]

@@ -1,6 +1,7 @@
 """Decimal quantities: strings held to the contract's pattern, exact numbers accepted,
 bounds and places enforced, and the same schema in reads as in writes."""
 
+import re
 from decimal import Decimal
 from typing import Annotated
 
@@ -74,10 +75,33 @@ def test_patterns() -> None:
     assert decimal_pattern(9, 0, signed=True) == r"^-?[0-9]{1,9}$"
 
 
+@pytest.mark.parametrize(
+    ("text", "positive"),
+    [
+        ("0", False),
+        ("0.00", False),
+        ("000.0", False),
+        ("0.01", True),
+        ("1", True),
+        ("10.5", True),
+        ("001.00", True),
+        ("0.10", True),
+        ("999.99", True),
+        ("1000", False),
+        ("0.001", False),
+        ("1.234", False),
+        ("-1", False),
+    ],
+)
+def test_a_positive_pattern_wants_a_digit_that_is_not_zero(text: str, positive: bool) -> None:
+    pattern = re.compile(decimal_pattern(5, 2, signed=False, positive=True))
+    assert bool(pattern.fullmatch(text)) is positive
+
+
 def test_the_contract_says_string_with_its_pattern_and_bounds() -> None:
     schema = HOURS.json_schema()
     assert schema["type"] == "string"
-    assert schema["pattern"] == decimal_pattern(5, 2, signed=False)
+    assert schema["pattern"] == decimal_pattern(5, 2, signed=False, positive=True)
     assert "greater than 0 and at most 48" in schema["description"]
     assert TypeAdapter(DecimalText).json_schema()["type"] == "string"
 

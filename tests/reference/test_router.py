@@ -59,7 +59,7 @@ async def test_aide_au_poste_table_and_a_future_rate(
         headers=admin_headers,
         json=body | {"in_force_from": "2024-06-01"},
     )
-    assert past.status_code == 422
+    assert past.status_code == 409  # rates in force are immutable
     assert past.json()["errors"][0]["pointer"] == "/body/in_force_from"
     zero = await client.post(
         "/v1/reference/aide-au-poste", headers=admin_headers, json=body | {"amount_per_etp": "0"}

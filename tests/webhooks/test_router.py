@@ -59,7 +59,7 @@ async def test_partners_may_not_subscribe_to_personal_data(
             headers=key,
             json={"url": HOOK, "event_types": ["mission.created", "parcours.exited"]},
         )
-        assert refused.status_code == 422
+        assert refused.status_code == 403
         [problem] = refused.json()["errors"]
         assert problem["pointer"] == "/body/event_types"
         assert "parcours.exited" in problem["detail"]
