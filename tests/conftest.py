@@ -1,4 +1,5 @@
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -12,11 +13,13 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from app.db import Database
+from app.keys.models import Role, Scope
 from app.main import create_app
 from app.migrate import upgrade_to_head
 from app.settings import Settings
 from tests.support.databases import fresh_database
 from tests.support.keys import KeyMaker, bearer
+from tests.support.records import create_structure
 
 
 @pytest.fixture(scope="session")
@@ -104,3 +107,17 @@ async def make_live_key(engine: AsyncEngine) -> AsyncIterator[KeyMaker]:
     """Keys committed for real, for :func:`live_app`."""
     async with async_sessionmaker(engine, expire_on_commit=False)() as session:
         yield KeyMaker(session)
+
+
+@pytest.fixture
+async def structure(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> dict[str, Any]:
+    """An ACI, made through the API."""
+    return await create_structure(client, admin_headers)
+
+
+@pytest.fixture
+async def own(make_key: KeyMaker, structure: dict[str, Any]) -> dict[str, str]:
+    """The read-write key of :func:`structure`."""
+    return bearer(
+        await make_key(Role.structure, (Scope.read, Scope.write), structure_id=structure["id"])
+    )

@@ -19,6 +19,7 @@ from app.structures.schemas import StructureRead
 from app.tombstones.schemas import SyncPage
 from tests.support.keys import KeyMaker, bearer
 from tests.support.records import (
+    CDDI,
     create_company,
     create_structure,
     mission_body,
@@ -34,7 +35,6 @@ HOT_PATHS = {
     "set_contract_hours",
     "create_mission",
 }
-CDDI = {"kind": "cddi", "start_date": "2024-01-15", "end_date": "2024-07-14", "weekly_hours": "26"}
 
 
 def lean_routes(app: FastAPI) -> dict[str, APIRoute]:
@@ -78,6 +78,8 @@ async def world(
     )
     return {
         "structure": structure,
+        "moved": moved.json(),
+        "amended": amended.json(),
         "contract": contract,
         "own": own,
         "buyer": buyer,
@@ -120,6 +122,9 @@ async def test_lean_answers_are_their_response_models_json(
         assert adapter.dump_json(adapter.validate_json(response.content)) == response.content
     contract = answers[6][0].json()
     assert [a["new_end_date"] for a in contract["amendments"]] == ["2024-12-31"]
+    # the same values as the writes answered through the ORM, not only the same shape
+    assert contract == world["amended"]
+    assert answers[4][0].json() == world["moved"]
     structure = answers[4][0].json()
     assert len(structure["previous_sirets"]) == 1
     assert structure["contact"] is not None

@@ -24,19 +24,7 @@ from app.migrate import upgrade_to_head
 from app.settings import Settings
 from tests.support.databases import fresh_database
 from tests.support.keys import KeyMaker, bearer
-from tests.support.records import create_company, create_structure, mission_body, salarie_body
-
-
-@pytest.fixture
-async def structure(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> dict[str, Any]:
-    return await create_structure(client, admin_headers)
-
-
-@pytest.fixture
-async def own(make_key: KeyMaker, structure: dict[str, Any]) -> dict[str, str]:
-    return bearer(
-        await make_key(Role.structure, (Scope.read, Scope.write), structure_id=structure["id"])
-    )
+from tests.support.records import create_company, mission_body, salarie_body
 
 
 async def entries(

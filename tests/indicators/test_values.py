@@ -389,19 +389,21 @@ async def test_scope_by_caller_and_small_cells(
 async def test_bad_requests(
     world: World, client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
-    cases: list[tuple[str, dict[str, Any]]] = [
-        ("nope", {}),
-        ("salaries_accompagnes", {"group_by": "company"}),
-        ("salaries_accompagnes", {"group_by": ["month", "year"]}),
-        ("salaries_accompagnes", {"group_by": ["region", "structure", "year"]}),
-        ("salaries_accompagnes", {"from": "2025-13"}),
-        ("salaries_accompagnes", {"from": "2026-01"}),
+    # each refusal names the parameter at fault
+    cases: list[tuple[str, dict[str, Any], str]] = [
+        ("nope", {}, "/path/code"),
+        ("salaries_accompagnes", {"group_by": "company"}, "/query/group_by"),
+        ("salaries_accompagnes", {"group_by": ["month", "year"]}, "/query/group_by"),
+        ("salaries_accompagnes", {"group_by": ["region", "structure", "year"]}, "/query/group_by"),
+        ("salaries_accompagnes", {"from": "2025-13"}, "/query/from"),
+        ("salaries_accompagnes", {"from": "2026-01"}, "/query/to"),
     ]
-    for code, params in cases:
+    for code, params, pointer in cases:
         response = await client.get(
             f"/v1/indicators/{code}", headers=admin_headers, params=YEAR_2025 | params
         )
         assert response.status_code == 422, (code, params)
+        assert pointer in [error["pointer"] for error in response.json()["errors"]], (code, params)
 
 
 async def test_csv_export_with_french_decimals(

@@ -12,21 +12,7 @@ from app.migrate import upgrade_to_head
 from app.settings import Settings
 from tests.support.databases import fresh_database
 from tests.support.keys import KeyMaker, bearer
-from tests.support.records import create_salarie, create_structure, salarie_in_parcours
-
-CDDI = {"kind": "cddi", "start_date": "2024-01-15", "end_date": "2024-07-14", "weekly_hours": "26"}
-
-
-@pytest.fixture
-async def structure(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> dict[str, Any]:
-    return await create_structure(client, admin_headers, kind="ACI")
-
-
-@pytest.fixture
-async def own(make_key: KeyMaker, structure: dict[str, Any]) -> dict[str, str]:
-    return bearer(
-        await make_key(Role.structure, (Scope.read, Scope.write), structure_id=structure["id"])
-    )
+from tests.support.records import CDDI, create_salarie, create_structure, salarie_in_parcours
 
 
 async def sign(
@@ -140,16 +126,6 @@ async def test_a_derogation_lets_a_cddi_run_beyond_24_months(
     _, parcours = await salarie_in_parcours(
         client, own, birth_date="1970-01-01", pass_start="2024-01-01"
     )
-    derogation = await client.post(
-        f"/v1/parcours/{parcours['id']}/derogations",
-        headers=own,
-        json={
-            "kind": "senior_50_ans_ou_plus",
-            "start_date": "2025-12-01",
-            "end_date": "2028-12-31",
-        },
-    )
-    assert derogation.status_code == 201, derogation.text
     # the PASS IAE ends 2025-12-30: prolong it first
     prolonged = await client.post(
         f"/v1/salaries/{parcours['salarie_id']}/pass-iae/adjustments",
@@ -162,6 +138,21 @@ async def test_a_derogation_lets_a_cddi_run_beyond_24_months(
         },
     )
     assert prolonged.status_code == 201
+    refused = await sign(client, own, parcours, end_date="2026-06-30")
+    assert refused.status_code == 422, refused.text
+    blocking = [v["code"] for v in refused.json()["violations"] if v["severity"] == "blocking"]
+    assert blocking == ["cddi_too_long"]
+
+    derogation = await client.post(
+        f"/v1/parcours/{parcours['id']}/derogations",
+        headers=own,
+        json={
+            "kind": "senior_50_ans_ou_plus",
+            "start_date": "2025-12-01",
+            "end_date": "2028-12-31",
+        },
+    )
+    assert derogation.status_code == 201, derogation.text
     response = await sign(client, own, parcours, end_date="2026-06-30")
     assert response.status_code == 201, response.text
 

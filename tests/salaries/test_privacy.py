@@ -4,7 +4,6 @@ import datetime as dt
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,13 +15,13 @@ from app.salaries.models import PassIae, Salarie
 from tests.support.figures import record
 from tests.support.keys import KeyMaker, bearer
 from tests.support.records import (
+    CDDI,
     create_company,
     create_structure,
     new_nir,
     salarie_in_parcours,
 )
 
-CDDI = {"kind": "cddi", "start_date": "2024-01-15", "end_date": "2024-07-14", "weekly_hours": "26"}
 INDICATORS = (
     "salaries_accompagnes",
     "heures_travaillees",
@@ -31,18 +30,6 @@ INDICATORS = (
     "taux_sorties_dynamiques",
 )
 PERIOD = {"from": "2024-01", "to": "2024-12"}
-
-
-@pytest.fixture
-async def structure(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> dict[str, Any]:
-    return await create_structure(client, admin_headers, kind="ACI")
-
-
-@pytest.fixture
-async def own(make_key: KeyMaker, structure: dict[str, Any]) -> dict[str, str]:
-    return bearer(
-        await make_key(Role.structure, (Scope.read, Scope.write), structure_id=structure["id"])
-    )
 
 
 async def ended_parcours(

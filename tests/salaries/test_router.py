@@ -10,18 +10,6 @@ from tests.support.problems import pointers
 from tests.support.records import create_salarie, create_structure, new_nir, salarie_body
 
 
-@pytest.fixture
-async def structure(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> dict[str, Any]:
-    return await create_structure(client, admin_headers)
-
-
-@pytest.fixture
-async def own(make_key: KeyMaker, structure: dict[str, Any]) -> dict[str, str]:
-    return bearer(
-        await make_key(Role.structure, (Scope.read, Scope.write), structure_id=structure["id"])
-    )
-
-
 async def test_a_structure_registers_its_salarie_and_the_nir_is_never_returned(
     client: httpx.AsyncClient, own: dict[str, str], structure: dict[str, Any]
 ) -> None:

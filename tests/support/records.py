@@ -34,6 +34,9 @@ def structure_body(**overrides: Any) -> dict[str, Any]:
     } | overrides
 
 
+# a CDDI of six months within a parcours entered on 2024-01-15 (salarie_in_parcours)
+CDDI = {"kind": "cddi", "start_date": "2024-01-15", "end_date": "2024-07-14", "weekly_hours": "26"}
+
 IN_OCCITANIE = {"commune_code": "31555", "departement_code": "31", "region_code": "76"}
 
 
