@@ -6,7 +6,7 @@ translated here, so no route writes an error response by hand.
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, TypeAlias
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 import asyncpg
 import orjson
@@ -228,6 +228,17 @@ _STATUS_PROBLEMS: dict[int, type[Problem]] = {
         ServiceUnavailable,
     )
 }
+
+
+FoundT = TypeVar("FoundT")
+
+
+def found(record: FoundT | None, detail: str) -> FoundT:
+    """The record, or a 404 saying what was not found (a record the caller may not see
+    is not found either: no answer tells the two apart)."""
+    if record is None:
+        raise NotFound(detail)
+    return record
 
 
 def field_problem(field: str, detail: str, *, location: str = "body") -> FieldProblem:

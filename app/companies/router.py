@@ -10,7 +10,7 @@ from app.companies.repository import CompanyFilters
 from app.companies.schemas import CompanyCreate, CompanyRead, CompanyUpdate
 from app.concurrency import IfMatch, check_if_match, etag, versioned
 from app.db import DatabaseDep, SessionDep
-from app.errors import Conflict, Forbidden, NotFound, field_problem, problem_responses
+from app.errors import Conflict, Forbidden, field_problem, found, problem_responses
 from app.keys.models import Role
 from app.pagination import PageDep
 from app.reference.enums import ActivitySector, CompanySize
@@ -120,7 +120,6 @@ async def update_company(
 
 
 async def _visible(session: SessionDep, caller: Caller, company_id: uuid.UUID) -> Company:
-    company = await repository.get_visible(session, caller, company_id)
-    if company is None:
-        raise NotFound("no company with this id")
-    return company
+    return found(
+        await repository.get_visible(session, caller, company_id), "no company with this id"
+    )

@@ -8,7 +8,13 @@ from fastapi import Path as PathParam
 
 from app.auth import Caller, Reader, Writer, require
 from app.db import DatabaseDep, SessionDep
-from app.errors import Forbidden, NotFound, ValidationFailed, field_problem, problem_responses
+from app.errors import (
+    Forbidden,
+    ValidationFailed,
+    field_problem,
+    found,
+    problem_responses,
+)
 from app.indicators import repository, service
 from app.indicators.catalogue import CATALOGUE, Dimension, Family
 from app.indicators.models import IndicatorObjective, ScopeKind
@@ -252,10 +258,9 @@ async def delete_indicator_objective(
 async def _visible(
     session: SessionDep, caller: Caller, objective_id: uuid.UUID
 ) -> IndicatorObjective:
-    objective = await repository.get_visible(session, caller, objective_id)
-    if objective is None:
-        raise NotFound("no objective with this id")
-    return objective
+    return found(
+        await repository.get_visible(session, caller, objective_id), "no objective with this id"
+    )
 
 
 def _protection(caller: Caller, request: Request) -> Protection | None:

@@ -5,12 +5,7 @@ from fastapi import Depends, Query, Request, status
 
 from app.auth import AdminReader, AdminWriter, AnyCaller, key_cache
 from app.db import SessionDep
-from app.errors import (
-    NotFound,
-    UnknownReference,
-    field_problem,
-    problem_responses,
-)
+from app.errors import UnknownReference, field_problem, found, problem_responses
 from app.idempotency.admission import shows_secret
 from app.keys import repository, service
 from app.keys.models import ApiKey
@@ -62,17 +57,13 @@ async def list_keys(
 
 @router.get("/me", summary="The key making this request")
 async def read_own_key(session: SessionDep, caller: AnyCaller) -> KeyRead:
-    key = await repository.get(session, caller.key_id)
-    if key is None:
-        raise NotFound("this key no longer exists")
+    key = found(await repository.get(session, caller.key_id), "this key no longer exists")
     return _read(key)
 
 
 @router.get("/{key_id}", summary="Read an API key", responses=problem_responses(404))
 async def read_key(key_id: uuid.UUID, session: SessionDep, caller: AdminReader) -> KeyRead:
-    key = await repository.get(session, key_id)
-    if key is None:
-        raise NotFound("no API key with this id")
+    key = found(await repository.get(session, key_id), "no API key with this id")
     return _read(key)
 
 
@@ -86,9 +77,7 @@ async def read_key(key_id: uuid.UUID, session: SessionDep, caller: AdminReader) 
 async def revoke_key(
     key_id: uuid.UUID, session: SessionDep, caller: AdminWriter, request: Request
 ) -> KeyRead:
-    key = await repository.revoke(session, key_id)
-    if key is None:
-        raise NotFound("no API key with this id")
+    key = found(await repository.revoke(session, key_id), "no API key with this id")
     key_cache(request).forget_key(key.id)
     return _read(key)
 

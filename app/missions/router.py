@@ -27,6 +27,7 @@ from app.errors import (
     UnsupportedMediaType,
     ValidationFailed,
     field_problem,
+    found,
     from_pydantic,
     problem_responses,
 )
@@ -460,10 +461,9 @@ async def list_mission_hours(
 
 
 async def _visible(session: SessionDep, caller: Caller, mission_id: uuid.UUID) -> Mission:
-    mission = await repository.get_visible(session, caller, mission_id)
-    if mission is None:
-        raise NotFound("no mission with this id")
-    return mission
+    return found(
+        await repository.get_visible(session, caller, mission_id), "no mission with this id"
+    )
 
 
 def own_company(caller: Caller, requested: uuid.UUID | None) -> uuid.UUID | None:

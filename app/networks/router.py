@@ -6,12 +6,7 @@ from fastapi import Response, status
 from app.auth import AdminWriter, Caller, Reader
 from app.concurrency import IfMatch, check_if_match, etag, versioned
 from app.db import SessionDep
-from app.errors import (
-    NotFound,
-    UnknownReference,
-    field_problem,
-    problem_responses,
-)
+from app.errors import NotFound, UnknownReference, field_problem, found, problem_responses
 from app.keys.models import Role
 from app.networks import repository
 from app.networks.models import Network
@@ -142,17 +137,13 @@ async def remove_network_member(
 
 async def _visible(session: SessionDep, caller: Caller, network_id: uuid.UUID) -> Network:
     allowed = caller.role is Role.admin or caller.network_id == network_id
-    network = await repository.get(session, network_id) if allowed else None
-    if network is None:
-        raise NotFound("no network with this id")
-    return network
+    return found(
+        await repository.get(session, network_id) if allowed else None, "no network with this id"
+    )
 
 
 async def _locked(session: SessionDep, network_id: uuid.UUID) -> Network:
-    network = await repository.lock(session, network_id)
-    if network is None:
-        raise NotFound("no network with this id")
-    return network
+    return found(await repository.lock(session, network_id), "no network with this id")
 
 
 async def _refuse_unknown_structures(session: SessionDep, ids: list[uuid.UUID], field: str) -> None:

@@ -6,7 +6,7 @@ from fastapi import Depends, Query, Request, Response
 
 from app.auth import Caller, PersonalReader, PersonalWriter
 from app.db import DatabaseDep, SessionDep
-from app.errors import NotFound, problem_responses
+from app.errors import found, problem_responses
 from app.idempotency.admission import about_salarie
 from app.pagination import Page, PageDep, build_page
 from app.parcours import repository, service
@@ -101,9 +101,9 @@ async def list_contracts(
 async def read_contract(
     contract_id: uuid.UUID, database: DatabaseDep, caller: PersonalReader
 ) -> Response:
-    contract = await repository.read_contract(database, caller, contract_id)
-    if contract is None:
-        raise NotFound("no contract with this id")
+    contract = found(
+        await repository.read_contract(database, caller, contract_id), "no contract with this id"
+    )
     return DirectJSONResponse(contract)
 
 
@@ -192,9 +192,9 @@ async def set_contract_hours(
     caller: PersonalWriter,
     rules: Rules,
 ) -> Response:
-    facts = await repository.contract_facts(database, caller, contract_id)
-    if facts is None:
-        raise NotFound("no contract with this id")
+    facts = found(
+        await repository.contract_facts(database, caller, contract_id), "no contract with this id"
+    )
     first_day = dt.date.fromisoformat(f"{month}-01")
     refuse_blocking(hours_violations(ContractFacts(*facts), first_day, body.hours, rules))
     row = await repository.put_hours(database, contract_id, first_day, body.hours)
@@ -202,10 +202,10 @@ async def set_contract_hours(
 
 
 async def visible_contract(session: SessionDep, caller: Caller, contract_id: uuid.UUID) -> Contract:
-    contract = await repository.get_contract_visible(session, caller, contract_id)
-    if contract is None:
-        raise NotFound("no contract with this id")
-    return contract
+    return found(
+        await repository.get_contract_visible(session, caller, contract_id),
+        "no contract with this id",
+    )
 
 
 def _hours_read(row: MonthlyHours) -> HoursRead:

@@ -5,7 +5,7 @@ from fastapi import Depends, Query, Request, Response, status
 
 from app.auth import Caller, PersonalReader, PersonalWriter
 from app.db import DatabaseDep, SessionDep
-from app.errors import Conflict, NotFound, problem_responses
+from app.errors import Conflict, found, problem_responses
 from app.idempotency.admission import about_salarie
 from app.pagination import Page, PageDep, PageRequest, build_page, page_of
 from app.parcours import repository, service
@@ -309,9 +309,10 @@ async def update_frein(
     request: Request,
 ) -> FreinRead:
     await _writable(session, caller, parcours_id, request)
-    frein = await repository.child(session, FreinRecord, parcours_id, frein_id)
-    if frein is None:
-        raise NotFound("no frein with this id in this parcours")
+    frein = found(
+        await repository.child(session, FreinRecord, parcours_id, frein_id),
+        "no frein with this id in this parcours",
+    )
     await repository.update_child(session, frein, body.model_dump(exclude_unset=True))
     return FreinRead.model_validate(frein)
 
@@ -361,18 +362,18 @@ async def update_parcours_objective(
     request: Request,
 ) -> ObjectiveRead:
     await _writable(session, caller, parcours_id, request)
-    objective = await repository.child(session, Objective, parcours_id, objective_id)
-    if objective is None:
-        raise NotFound("no objective with this id in this parcours")
+    objective = found(
+        await repository.child(session, Objective, parcours_id, objective_id),
+        "no objective with this id in this parcours",
+    )
     await repository.update_child(session, objective, body.model_dump(exclude_unset=True))
     return ObjectiveRead.model_validate(objective)
 
 
 async def visible_parcours(session: SessionDep, caller: Caller, parcours_id: uuid.UUID) -> Parcours:
-    parcours = await repository.get_visible(session, caller, parcours_id)
-    if parcours is None:
-        raise NotFound("no parcours with this id")
-    return parcours
+    return found(
+        await repository.get_visible(session, caller, parcours_id), "no parcours with this id"
+    )
 
 
 async def _writable(

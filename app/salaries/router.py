@@ -10,10 +10,10 @@ from app.db import DatabaseDep, SessionDep
 from app.errors import (
     Conflict,
     Forbidden,
-    NotFound,
     UnknownReference,
     ValidationFailed,
     field_problem,
+    found,
     problem_responses,
 )
 from app.idempotency.admission import about_salarie
@@ -152,9 +152,7 @@ async def read_pass_iae(
     salarie_id: uuid.UUID, session: SessionDep, caller: PersonalReader
 ) -> PassIaeRead:
     await visible_salarie(session, caller, salarie_id)
-    pass_iae = await repository.pass_of(session, salarie_id)
-    if pass_iae is None:
-        raise NotFound("this salarié has no PASS IAE")
+    pass_iae = found(await repository.pass_of(session, salarie_id), "this salarié has no PASS IAE")
     return await _pass_read(session, pass_iae)
 
 
@@ -210,9 +208,7 @@ async def add_pass_adjustment(
     await visible_salarie(session, caller, salarie_id)
     await _lock_identified(session, salarie_id)
     about_salarie(request, salarie_id)
-    pass_iae = await repository.pass_of(session, salarie_id)
-    if pass_iae is None:
-        raise NotFound("this salarié has no PASS IAE")
+    pass_iae = found(await repository.pass_of(session, salarie_id), "this salarié has no PASS IAE")
     adjustment = Adjustment(body.start_date, body.end_date)
     refuse_blocking(adjustment_violations(adjustment, rules_of(request)))
     kept = await repository.adjustments(session, pass_iae.id)
@@ -251,10 +247,9 @@ async def pseudonymise_salarie(
 
 
 async def visible_salarie(session: SessionDep, caller: Caller, salarie_id: uuid.UUID) -> Salarie:
-    salarie = await repository.get_visible(session, caller, salarie_id)
-    if salarie is None:
-        raise NotFound("no salarié with this id")
-    return salarie
+    return found(
+        await repository.get_visible(session, caller, salarie_id), "no salarié with this id"
+    )
 
 
 async def _target_structure(

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from app.auth import AdminWriter, Caller, Reader, Writer
 from app.concurrency import IfMatch, check_if_match, etag, versioned
 from app.db import DatabaseDep, SessionDep
-from app.errors import Forbidden, NotFound, from_pydantic, problem_responses
+from app.errors import Forbidden, NotFound, found, from_pydantic, problem_responses
 from app.keys.models import Role
 from app.pagination import Page, PageDep, build_page
 from app.reference.enums import ActivitySector, StructureKind
@@ -111,9 +111,7 @@ async def list_structures(
 async def read_structure(
     structure_id: uuid.UUID, database: DatabaseDep, caller: Reader
 ) -> Response:
-    row = await repository.read(database, caller, structure_id)
-    if row is None:
-        raise NotFound("no structure with this id")
+    row = found(await repository.read(database, caller, structure_id), "no structure with this id")
     return DirectJSONResponse(
         service.structure_item(caller, row), headers={"ETag": etag(row["version"])}
     )
@@ -232,9 +230,7 @@ async def create_annexe(
     response: Response,
 ) -> AnnexeRead:
     service.check_modulation(body.modulation_rate, request.app.state.settings.max_modulation_rate)
-    structure = await repository.lock(session, structure_id)
-    if structure is None:
-        raise NotFound("no structure with this id")
+    structure = found(await repository.lock(session, structure_id), "no structure with this id")
     await service.refuse_overlap(session, structure_id, body.start_date, body.end_date)
     annexe = await repository.add_annexe(
         session, Annexe(structure_id=structure_id, **body.model_dump())
@@ -256,9 +252,10 @@ async def read_annexe(
     response: Response,
 ) -> AnnexeRead:
     structure = await _annexes_visible(session, caller, structure_id)
-    annexe = await repository.get_annexe(session, structure_id, annexe_id)
-    if annexe is None:
-        raise NotFound("no annexe with this id for this structure")
+    annexe = found(
+        await repository.get_annexe(session, structure_id, annexe_id),
+        "no annexe with this id for this structure",
+    )
     response.headers["ETag"] = etag(annexe.version)
     return await service.annexe_read(session, structure, annexe)
 
@@ -300,10 +297,9 @@ async def update_annexe(
 
 
 async def _visible(session: SessionDep, caller: Caller, structure_id: uuid.UUID) -> Structure:
-    structure = await repository.get_visible(session, caller, structure_id)
-    if structure is None:
-        raise NotFound("no structure with this id")
-    return structure
+    return found(
+        await repository.get_visible(session, caller, structure_id), "no structure with this id"
+    )
 
 
 async def _annexes_visible(

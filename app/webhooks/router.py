@@ -7,10 +7,10 @@ from app.auth import Caller, Reader
 from app.db import SessionDep
 from app.errors import (
     Forbidden,
-    NotFound,
     TargetRefused,
     ValidationFailed,
     field_problem,
+    found,
     problem_responses,
 )
 from app.idempotency.admission import shows_secret
@@ -172,9 +172,10 @@ async def redeliver_delivery(
     subscription_id: uuid.UUID, delivery_id: int, session: SessionDep, caller: Reader
 ) -> DeliveryRead:
     await _subscription(session, caller, subscription_id)
-    view = await repository.delivery(session, subscription_id, delivery_id)
-    if view is None:
-        raise NotFound("no delivery with this id in this subscription")
+    view = found(
+        await repository.delivery(session, subscription_id, delivery_id),
+        "no delivery with this id in this subscription",
+    )
     await repository.requeue(session, view.delivery)
     return _delivery(view)
 
@@ -182,10 +183,10 @@ async def redeliver_delivery(
 async def _subscription(
     session: SessionDep, caller: Caller, subscription_id: uuid.UUID, *, for_change: bool = False
 ) -> Subscription:
-    subscription = await repository.get(session, caller, subscription_id, for_change=for_change)
-    if subscription is None:
-        raise NotFound("no subscription with this id")
-    return subscription
+    return found(
+        await repository.get(session, caller, subscription_id, for_change=for_change),
+        "no subscription with this id",
+    )
 
 
 async def _check(request: Request, caller: Caller, url: str, types: list[EventType]) -> None:
