@@ -13,7 +13,6 @@ from app.parcours import repository, service
 from app.parcours.models import Contract, ContractAmendment, MonthlyHours
 from app.parcours.parameters import RuleParameters
 from app.parcours.repository import ContractFilters
-from app.parcours.router import visible_parcours
 from app.parcours.rules import ContractFacts, blocking, hours_violations
 from app.parcours.schemas import (
     AmendmentCreate,
@@ -53,7 +52,7 @@ LIST = "contracts_by_update"  # a cursor of its own: not the parcours list's ord
 async def validate_contract(
     body: ContractCheck, session: SessionDep, caller: PersonalReader, rules: Rules, request: Request
 ) -> CheckReport:
-    parcours = await visible_parcours(session, caller, body.parcours_id)
+    parcours = await repository.visible(session, caller, body.parcours_id)
     about_salarie(request, parcours.salarie_id)
     facts = ContractFacts(body.kind, body.start_date, body.end_date, body.weekly_hours)
     violations = await service.contract_violations(session, parcours, facts, rules)
@@ -127,7 +126,7 @@ async def amend_contract(
     assert salarie is not None
     refuse_if_pseudonymised(salarie)
     about_salarie(request, salarie.id)
-    parcours = await visible_parcours(session, caller, contract.parcours_id)
+    parcours = await repository.visible(session, caller, contract.parcours_id)
     contract = await visible_contract(session, caller, contract_id)
     new_end = body.end_date if "end_date" in body.model_fields_set else contract.end_date
     new_hours = body.weekly_hours or contract.weekly_hours

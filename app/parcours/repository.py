@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
 from app.db import Database, RecordT, insert_record, save_changes
-from app.errors import Conflict
+from app.errors import Conflict, found
 from app.keys.models import Role
 from app.pagination import keyset
 from app.parcours.models import (
@@ -48,6 +48,11 @@ async def get_visible(
         Parcours.id == parcours_id, owned_by(caller, Parcours.structure_id)
     )
     return await session.scalar(statement.execution_options(populate_existing=True))
+
+
+async def visible(session: AsyncSession, caller: Caller, parcours_id: uuid.UUID) -> Parcours:
+    """The parcours, or a 404: one the caller may not see is not found either."""
+    return found(await get_visible(session, caller, parcours_id), "no parcours with this id")
 
 
 PAGE = KeysetList(

@@ -42,7 +42,6 @@ from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.salaries import repository as salaries
 from app.salaries.privacy import refuse_if_pseudonymised
-from app.salaries.router import visible_salarie
 from app.structures import repository as structures
 
 router = api_router(
@@ -71,7 +70,7 @@ async def open_parcours(
     rules: Rules,
     request: Request,
 ) -> ParcoursRead:
-    await visible_salarie(session, caller, body.salarie_id)
+    await salaries.visible(session, caller, body.salarie_id)
     salarie = await salaries.lock(session, body.salarie_id)
     assert salarie is not None
     refuse_if_pseudonymised(salarie)
@@ -121,7 +120,7 @@ async def list_parcours(
 async def read_parcours(
     parcours_id: uuid.UUID, session: SessionDep, caller: PersonalReader
 ) -> ParcoursRead:
-    return ParcoursRead.model_validate(await visible_parcours(session, caller, parcours_id))
+    return ParcoursRead.model_validate(await repository.visible(session, caller, parcours_id))
 
 
 @router.post(
@@ -160,7 +159,7 @@ async def record_exit(
 async def list_parcours_contracts(
     parcours_id: uuid.UUID, session: SessionDep, caller: PersonalReader, page: PageDep
 ) -> Page[ContractRead]:
-    await visible_parcours(session, caller, parcours_id)
+    await repository.visible(session, caller, parcours_id)
     rows = await repository.contracts(
         session, parcours_id, after=page.after("contracts"), limit=page.limit
     )
@@ -370,24 +369,18 @@ async def update_parcours_objective(
     return ObjectiveRead.model_validate(objective)
 
 
-async def visible_parcours(session: SessionDep, caller: Caller, parcours_id: uuid.UUID) -> Parcours:
-    return found(
-        await repository.get_visible(session, caller, parcours_id), "no parcours with this id"
-    )
-
-
 async def _writable(
     session: SessionDep, caller: Caller, parcours_id: uuid.UUID, request: Request
 ) -> Parcours:
     """The parcours, for a write: its salarié locked (the checks across contracts hold
     until commit), refused once pseudonymised (their record no longer changes, free text
     included), and named as the subject of the answer."""
-    parcours = await visible_parcours(session, caller, parcours_id)
+    parcours = await repository.visible(session, caller, parcours_id)
     salarie = await salaries.lock(session, parcours.salarie_id)
     assert salarie is not None
     refuse_if_pseudonymised(salarie)
     about_salarie(request, salarie.id)
-    return await visible_parcours(session, caller, parcours_id)
+    return await repository.visible(session, caller, parcours_id)
 
 
 def _refuse_closed(parcours: Parcours) -> None:
@@ -416,7 +409,7 @@ async def _children(
     model: type[Derogation] | type[Action] | type[FreinRecord] | type[Objective],
     schema: type[ChildRead],
 ) -> Page[ChildRead]:
-    await visible_parcours(session, caller, parcours_id)
+    await repository.visible(session, caller, parcours_id)
     name = model.__tablename__
     rows = await repository.children(
         session, model, parcours_id, after=page.after(name), limit=page.limit

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, caller_id
 from app.db import insert_record, save_changes, substring_pattern
+from app.errors import found
 from app.keys.models import Role
 from app.pagination import keyset
 from app.parcours.models import Parcours
@@ -41,6 +42,11 @@ async def get_visible(
         Salarie.id == salarie_id, owned_by(caller, Salarie.structure_id)
     )
     return await session.scalar(statement)
+
+
+async def visible(session: AsyncSession, caller: Caller, salarie_id: uuid.UUID) -> Salarie:
+    """The salarié, or a 404: one the caller may not see is not found either."""
+    return found(await get_visible(session, caller, salarie_id), "no salarié with this id")
 
 
 async def lock(session: AsyncSession, salarie_id: uuid.UUID) -> Salarie | None:

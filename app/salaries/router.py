@@ -105,7 +105,7 @@ async def list_salaries(
 async def read_salarie(
     salarie_id: uuid.UUID, session: SessionDep, caller: PersonalReader, response: Response
 ) -> SalarieRead:
-    salarie = await visible_salarie(session, caller, salarie_id)
+    salarie = await repository.visible(session, caller, salarie_id)
     response.headers["ETag"] = etag(salarie.version)
     return _read(salarie)
 
@@ -125,7 +125,7 @@ async def update_salarie(
     response: Response,
     if_match: IfMatch = None,
 ) -> SalarieRead:
-    await visible_salarie(session, caller, salarie_id)
+    await repository.visible(session, caller, salarie_id)
     salarie = await repository.lock(session, salarie_id)
     assert salarie is not None
     refuse_if_pseudonymised(salarie)
@@ -151,7 +151,7 @@ async def update_salarie(
 async def read_pass_iae(
     salarie_id: uuid.UUID, session: SessionDep, caller: PersonalReader
 ) -> PassIaeRead:
-    await visible_salarie(session, caller, salarie_id)
+    await repository.visible(session, caller, salarie_id)
     pass_iae = found(await repository.pass_of(session, salarie_id), "this salarié has no PASS IAE")
     return await _pass_read(session, pass_iae)
 
@@ -170,7 +170,7 @@ async def set_pass_iae(
     caller: PersonalWriter,
     request: Request,
 ) -> PassIaeRead:
-    await visible_salarie(session, caller, salarie_id)
+    await repository.visible(session, caller, salarie_id)
     salarie = await _lock_identified(session, salarie_id)
     if await repository.pass_number_taken(session, salarie, body.number):
         raise Conflict(
@@ -205,7 +205,7 @@ async def add_pass_adjustment(
     caller: PersonalWriter,
     request: Request,
 ) -> PassIaeRead:
-    await visible_salarie(session, caller, salarie_id)
+    await repository.visible(session, caller, salarie_id)
     await _lock_identified(session, salarie_id)
     about_salarie(request, salarie_id)
     pass_iae = found(await repository.pass_of(session, salarie_id), "this salarié has no PASS IAE")
@@ -238,18 +238,12 @@ async def add_pass_adjustment(
 async def pseudonymise_salarie(
     salarie_id: uuid.UUID, session: SessionDep, caller: PersonalWriter
 ) -> Response:
-    await visible_salarie(session, caller, salarie_id)
+    await repository.visible(session, caller, salarie_id)
     await repository.lock(session, salarie_id)
     if await repository.has_open_parcours(session, salarie_id):
         raise Conflict("the salarié's parcours is under way: record its exit first")
     await pseudonymise(session, [salarie_id])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-async def visible_salarie(session: SessionDep, caller: Caller, salarie_id: uuid.UUID) -> Salarie:
-    return found(
-        await repository.get_visible(session, caller, salarie_id), "no salarié with this id"
-    )
 
 
 async def _target_structure(
