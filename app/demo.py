@@ -25,8 +25,7 @@ from app.networks.models import Network
 from app.parcours import repository as parcours_repository
 from app.parcours import service as parcours_service
 from app.parcours.models import Action, Contract, FreinRecord, Objective, Parcours
-from app.parcours.parameters import RuleParameters
-from app.parcours.rules import ContractFacts, add_months, last_day_of_months, pass_iae_end
+from app.parcours.rules import ContractFacts, pass_iae_end
 from app.reference.enums import (
     EXIT_CATEGORY_OF_MOTIF,
     ActionKind,
@@ -43,6 +42,7 @@ from app.reference.enums import (
     Severity,
     StructureKind,
 )
+from app.rules import RuleParameters, add_months, as_problems, last_day_of_months
 from app.salaries import repository as salaries
 from app.structures import repository as structures
 from app.structures.models import Annexe
@@ -476,7 +476,7 @@ async def _one_parcours(
                 start_date=start,
                 end_date=end,
                 weekly_hours=terms.weekly_hours,
-                warnings=[parcours_service.as_problems([v])[0].model_dump() for v in violations],
+                warnings=[as_problems([v])[0].model_dump() for v in violations],
             ),
         )
         month = start.replace(day=1)

@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from app.parcours.parameters import RuleParameters
+from app.rules import RuleParameters
 
 # requests per minute and per key, by role: bursts up to that many, then that pace
 RATE_LIMITS = {"admin": 1200, "structure": 600, "company": 600, "network": 600}

@@ -32,3 +32,20 @@ def test_no_router_imports_a_router() -> None:
         if module.startswith("app.") and _is_router(module)
     }
     assert not found
+
+
+DOMAINS = {path.name for path in APP.iterdir() if (path / "__init__.py").exists()} - {
+    "reference"  # the shared vocabulary (enumerations, codes), which every domain speaks
+}
+
+
+def test_the_settings_and_the_rules_kernel_know_no_domain() -> None:
+    """Every domain's rules build on app/rules.py, and the settings hold its numbers:
+    neither reaches into a domain package."""
+    found = {
+        f"{name} imports {module}"
+        for name in ("settings.py", "rules.py")
+        for module in _imports(APP / name)
+        if module.startswith("app.") and module.split(".")[1] in DOMAINS
+    }
+    assert not found

@@ -51,12 +51,11 @@ from app.missions.schemas import (
     StatusChange,
 )
 from app.pagination import PageDep
-from app.parcours.parameters import RuleParameters
-from app.parcours.service import refuse_blocking, rule_parameters
 from app.reference.enums import ActivitySector, MissionStatus
 from app.reference.schemas import Day, MonthInPath, QueryFlag, RegionCode, UpdatedSince
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
+from app.rules import RulesDep, refuse_blocking
 from app.salaries import repository as salaries
 from app.structures import repository as structures
 from app.tombstones.models import SyncedResource
@@ -78,7 +77,6 @@ StructureWriter = Annotated[Caller, Depends(require(Role.admin, Role.structure, 
 StatusWriter = Annotated[
     Caller, Depends(require(Role.admin, Role.company, Role.structure, scope=Scope.write))
 ]
-Rules = Annotated[RuleParameters, Depends(rule_parameters)]
 CompanyParam = Annotated[uuid.UUID | None, Query(description="Admin keys: the company")]
 
 # who may move a mission to which status (admin: any the status machine allows)
@@ -401,7 +399,7 @@ async def set_mission_hours(
     body: MissionHoursSet,
     session: SessionDep,
     caller: StructureWriter,
-    rules: Rules,
+    rules: RulesDep,
 ) -> SalarieHoursRead:
     mission = await _visible(session, caller, mission_id)
     await salaries.lock(session, salarie_id)

@@ -5,8 +5,6 @@ import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 
-from app.parcours.parameters import RuleParameters
-from app.parcours.rules import Violation, add_months, blocking, warning
 from app.reference.enums import (
     MISSION_KINDS_BY_STRUCTURE,
     CompanyCategory,
@@ -14,6 +12,7 @@ from app.reference.enums import (
     MissionStatus,
     StructureKind,
 )
+from app.rules import RuleParameters, Violation, add_months, blocking, warning
 
 S = MissionStatus
 TRANSITIONS: dict[MissionStatus, frozenset[MissionStatus]] = {

@@ -2,7 +2,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from app.auth import Caller, PersonalReader, PersonalWriter
 from app.db import DatabaseDep, SessionDep
@@ -11,9 +11,8 @@ from app.idempotency.admission import about_salarie
 from app.pagination import Page, PageDep, build_page
 from app.parcours import repository, service
 from app.parcours.models import Contract, ContractAmendment, MonthlyHours
-from app.parcours.parameters import RuleParameters
 from app.parcours.repository import ContractFilters
-from app.parcours.rules import ContractFacts, blocking, hours_violations
+from app.parcours.rules import ContractFacts, hours_violations
 from app.parcours.schemas import (
     AmendmentCreate,
     CheckReport,
@@ -22,11 +21,11 @@ from app.parcours.schemas import (
     HoursRead,
     HoursSet,
 )
-from app.parcours.service import refuse_blocking, rule_parameters
 from app.reference.enums import ContractKind, Severity
 from app.reference.schemas import Day, MonthInPath, UpdatedSince
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
+from app.rules import RulesDep, as_problems, blocking, refuse_blocking
 from app.salaries import repository as salaries
 from app.salaries.privacy import refuse_if_pseudonymised
 from app.tombstones.paging import sync_page_of
@@ -38,7 +37,6 @@ router = api_router(
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
 WRITE_PROBLEMS = problem_responses(400, 409, 413, 415)
-Rules = Annotated[RuleParameters, Depends(rule_parameters)]
 LIST = "contracts_by_update"  # a cursor of its own: not the parcours list's order
 
 
@@ -50,7 +48,11 @@ LIST = "contracts_by_update"  # a cursor of its own: not the parcours list's ord
     responses=problem_responses(400, 413, 415),
 )
 async def validate_contract(
-    body: ContractCheck, session: SessionDep, caller: PersonalReader, rules: Rules, request: Request
+    body: ContractCheck,
+    session: SessionDep,
+    caller: PersonalReader,
+    rules: RulesDep,
+    request: Request,
 ) -> CheckReport:
     parcours = await repository.visible(session, caller, body.parcours_id)
     about_salarie(request, parcours.salarie_id)
@@ -58,7 +60,7 @@ async def validate_contract(
     violations = await service.contract_violations(session, parcours, facts, rules)
     return CheckReport(
         valid=not any(v.severity is Severity.blocking for v in violations),
-        violations=service.as_problems(violations),
+        violations=as_problems(violations),
     )
 
 
@@ -118,7 +120,7 @@ async def amend_contract(
     body: AmendmentCreate,
     session: SessionDep,
     caller: PersonalWriter,
-    rules: Rules,
+    rules: RulesDep,
     request: Request,
 ) -> ContractRead:
     contract = await visible_contract(session, caller, contract_id)
@@ -189,7 +191,7 @@ async def set_contract_hours(
     body: HoursSet,
     database: DatabaseDep,
     caller: PersonalWriter,
-    rules: Rules,
+    rules: RulesDep,
 ) -> Response:
     facts = found(
         await repository.contract_facts(database, caller, contract_id), "no contract with this id"

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 
 from app.auth import Caller, PersonalReader, PersonalWriter
 from app.db import DatabaseDep, SessionDep
@@ -10,12 +10,9 @@ from app.idempotency.admission import about_salarie
 from app.pagination import Page, PageDep, PageRequest, build_page, page_of
 from app.parcours import repository, service
 from app.parcours.models import Action, Contract, Derogation, FreinRecord, Objective, Parcours
-from app.parcours.parameters import RuleParameters
 from app.parcours.repository import ParcoursFilters
 from app.parcours.rules import (
     DerogationFacts,
-    Violation,
-    blocking,
     check_derogation,
     eligibility_violations,
 )
@@ -36,10 +33,10 @@ from app.parcours.schemas import (
     ParcoursCreate,
     ParcoursRead,
 )
-from app.parcours.service import refuse_blocking, rule_parameters
 from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, EligibilityCriterion, ParcoursStatus
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
+from app.rules import RulesDep, Violation, blocking, refuse_blocking
 from app.salaries import repository as salaries
 from app.salaries.privacy import refuse_if_pseudonymised
 from app.structures import repository as structures
@@ -49,7 +46,6 @@ router = api_router(
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
 WRITE_PROBLEMS = problem_responses(400, 409, 413, 415)
-Rules = Annotated[RuleParameters, Depends(rule_parameters)]
 LIST = "parcours"
 
 
@@ -67,7 +63,7 @@ async def open_parcours(
     body: ParcoursCreate,
     session: SessionDep,
     caller: PersonalWriter,
-    rules: Rules,
+    rules: RulesDep,
     request: Request,
 ) -> ParcoursRead:
     await salaries.visible(session, caller, body.salarie_id)
@@ -182,7 +178,7 @@ async def create_contract(
     body: ContractCreate,
     session: SessionDep,
     caller: PersonalWriter,
-    rules: Rules,
+    rules: RulesDep,
     request: Request,
 ) -> ContractRead:
     parcours = await _writable(session, caller, parcours_id, request)
@@ -225,7 +221,7 @@ async def create_derogation(
     body: DerogationCreate,
     session: SessionDep,
     caller: PersonalWriter,
-    rules: Rules,
+    rules: RulesDep,
     request: Request,
 ) -> DerogationRead:
     parcours = await _writable(session, caller, parcours_id, request)

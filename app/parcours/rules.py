@@ -5,13 +5,11 @@ A violation is ``blocking`` (the write is refused) or a ``warning`` (accepted, k
 and shown).
 """
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
-from app.parcours.parameters import RuleParameters
 from app.reference.enums import (
     CONTRACT_KINDS_BY_STRUCTURE,
     CRITERION_LEVEL,
@@ -24,55 +22,23 @@ from app.reference.enums import (
     Severity,
     StructureKind,
 )
-
-ONE_DAY = dt.timedelta(days=1)
+from app.rules import (
+    ONE_DAY,
+    RuleParameters,
+    Violation,
+    add_months,
+    age_on,
+    blocking,
+    days_in,
+    last_day_of_months,
+    warning,
+)
 
 CDDI_ARTICLES = {
     StructureKind.EI: "L5132-5",
     StructureKind.AI: "L5132-11-1",
     StructureKind.ACI: "L5132-15-1",
 }
-
-
-@dataclass(frozen=True)
-class Violation:
-    code: str
-    severity: Severity
-    rule: str
-    article: str
-    values: dict[str, str] = field(default_factory=dict)
-
-
-def blocking(code: str, rule: str, article: str, **values: object) -> Violation:
-    return Violation(code, Severity.blocking, rule, article, {k: str(v) for k, v in values.items()})
-
-
-def warning(code: str, rule: str, article: str, **values: object) -> Violation:
-    return Violation(code, Severity.warning, rule, article, {k: str(v) for k, v in values.items()})
-
-
-# --- calendar ---------------------------------------------------------------------
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later, or the month's last day when it is shorter."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def last_day_of_months(start: dt.date, months: int) -> dt.date:
-    """The last day of a period of ``months`` months that starts on ``start``."""
-    return add_months(start, months) - ONE_DAY
-
-
-def days_in(start: dt.date, end: dt.date) -> int:
-    return (end - start).days + 1
-
-
-def age_on(birth_date: dt.date, day: dt.date) -> int:
-    had_birthday = (day.month, day.day) >= (birth_date.month, birth_date.day)
-    return day.year - birth_date.year - (0 if had_birthday else 1)
 
 
 # --- eligibility and PASS IAE ------------------------------------------------------

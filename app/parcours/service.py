@@ -4,37 +4,14 @@ the answer (refused with every violation, or kept with its warnings)."""
 import uuid
 from collections.abc import Sequence
 
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import RulesBroken, RuleViolation
+from app.errors import RuleViolation
 from app.parcours import repository
 from app.parcours.models import Contract, Parcours
-from app.parcours.parameters import RuleParameters
-from app.parcours.rules import ContractFacts, DerogationFacts, Situation, Violation, check_contract
+from app.parcours.rules import ContractFacts, DerogationFacts, Situation, check_contract
 from app.parcours.schemas import AmendmentRead, ContractCreate, ContractRead
-from app.reference.enums import Severity
-
-
-def rules_of(request: Request) -> RuleParameters:
-    rules: RuleParameters = request.app.state.settings.rules
-    return rules
-
-
-async def rule_parameters(request: Request) -> RuleParameters:
-    """The dependency: a coroutine, as FastAPI runs plain functions in a thread."""
-    return rules_of(request)
-
-
-def as_problems(violations: Sequence[Violation]) -> list[RuleViolation]:
-    return [RuleViolation.model_validate(v, from_attributes=True) for v in violations]
-
-
-def refuse_blocking(violations: Sequence[Violation]) -> list[RuleViolation]:
-    """Raises a 422 listing every violation when one blocks; else returns the warnings."""
-    if any(v.severity is Severity.blocking for v in violations):
-        raise RulesBroken(as_problems(violations))
-    return as_problems(violations)
+from app.rules import RuleParameters, Violation
 
 
 def facts_of(contract: Contract | ContractCreate) -> ContractFacts:

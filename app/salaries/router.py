@@ -20,9 +20,9 @@ from app.idempotency.admission import about_salarie
 from app.keys.models import Role
 from app.pagination import PageDep
 from app.parcours.rules import Adjustment, adjustment_violations, pass_iae_end
-from app.parcours.service import refuse_blocking, rules_of
 from app.reference.schemas import LAST_DAY, UpdatedSince
 from app.routing import api_router
+from app.rules import refuse_blocking, rules_of
 from app.salaries import repository
 from app.salaries.models import PassAdjustment, PassIae, Salarie
 from app.salaries.nir import nir_hash

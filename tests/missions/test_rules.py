@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 
 from app.missions.rules import TRANSITIONS, ai_placement_violations, allowed_next, kind_fits
-from app.parcours.parameters import RuleParameters
 from app.reference.enums import CompanyCategory, MissionKind, MissionStatus, StructureKind
+from app.rules import RuleParameters
 
 P = RuleParameters()
 D = dt.date

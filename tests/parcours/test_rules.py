@@ -8,20 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.parcours.parameters import RuleParameters
 from app.parcours.rules import (
     Adjustment,
     ContractFacts,
     DerogationFacts,
     Situation,
-    add_months,
     adjustment_violations,
-    age_on,
     check_contract,
     check_derogation,
     eligibility_violations,
     hours_violations,
-    last_day_of_months,
     pass_iae_end,
 )
 from app.reference.enums import (
@@ -31,6 +27,7 @@ from app.reference.enums import (
     Severity,
     StructureKind,
 )
+from app.rules import RuleParameters, add_months, age_on, last_day_of_months
 
 P = RuleParameters()
 D = dt.date
