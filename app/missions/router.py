@@ -35,7 +35,7 @@ from app.keys.models import Role, Scope
 from app.missions import repository, service
 from app.missions.models import Mission
 from app.missions.repository import MissionFilters
-from app.missions.rules import ai_placement_violations, allowed_next
+from app.missions.rules import ai_placement_violations, allowed_next, may_move
 from app.missions.schemas import (
     AssignmentCreate,
     BatchProblem,
@@ -78,12 +78,6 @@ StatusWriter = Annotated[
     Caller, Depends(require(Role.admin, Role.company, Role.structure, scope=Scope.write))
 ]
 CompanyParam = Annotated[uuid.UUID | None, Query(description="Admin keys: the company")]
-
-# who may move a mission to which status (admin: any the status machine allows)
-STRUCTURE_MOVES = frozenset(
-    {MissionStatus.acceptee, MissionStatus.en_cours, MissionStatus.terminee, MissionStatus.annulee}
-)
-COMPANY_MOVES = frozenset({MissionStatus.annulee})
 
 
 @router.post(
@@ -362,8 +356,7 @@ async def change_mission_status(
             f"a {mission.status.value} mission cannot become {body.status.value}",
             extra={"allowed": [s.value for s in allowed]},
         )
-    moves = {Role.structure: STRUCTURE_MOVES, Role.company: COMPANY_MOVES}.get(caller.role)
-    if moves is not None and body.status not in moves:
+    if not may_move(caller.role, body.status):
         raise Forbidden(f"a {caller.role.value} key may not make a mission {body.status.value}")
     mission = await repository.save(session, mission, {"status": body.status})
     response.headers["ETag"] = etag(mission.version)

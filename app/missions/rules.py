@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 
+from app.keys.models import Role
 from app.reference.enums import (
     MISSION_KINDS_BY_STRUCTURE,
     CompanyCategory,
@@ -26,6 +27,19 @@ TRANSITIONS: dict[MissionStatus, frozenset[MissionStatus]] = {
 
 def allowed_next(status: MissionStatus) -> list[MissionStatus]:
     return sorted(TRANSITIONS[status])
+
+
+# who may move a mission to which status: the structure accepts, declines, starts and
+# finishes, the company cancels, admin keys make any move the status machine allows
+MOVES_BY_ROLE: dict[Role, frozenset[MissionStatus]] = {
+    Role.structure: frozenset({S.acceptee, S.en_cours, S.terminee, S.annulee}),
+    Role.company: frozenset({S.annulee}),
+    Role.admin: frozenset(MissionStatus),
+}
+
+
+def may_move(role: Role, status: MissionStatus) -> bool:
+    return status in MOVES_BY_ROLE.get(role, frozenset())
 
 
 def kind_fits(kind: MissionKind, structure_kind: StructureKind) -> bool:

@@ -3,7 +3,14 @@ from decimal import Decimal
 
 import pytest
 
-from app.missions.rules import TRANSITIONS, ai_placement_violations, allowed_next, kind_fits
+from app.keys.models import Role
+from app.missions.rules import (
+    TRANSITIONS,
+    ai_placement_violations,
+    allowed_next,
+    kind_fits,
+    may_move,
+)
 from app.reference.enums import CompanyCategory, MissionKind, MissionStatus, StructureKind
 from app.rules import RuleParameters
 
@@ -97,3 +104,17 @@ def test_no_cap_for_individuals_associations_and_local_authorities(
 
 def test_no_cap_outside_an_ai() -> None:
     assert codes("500", PRIOR, structure=StructureKind.ETTI) == []
+
+
+@pytest.mark.parametrize("status", list(MissionStatus))
+@pytest.mark.parametrize("role", list(Role))
+def test_who_may_move_a_mission_where(role: Role, status: MissionStatus) -> None:
+    """The structure accepts, starts, finishes and declines; the company cancels; admin
+    keys make any move (the status machine still decides which); networks none."""
+    expected = {
+        Role.admin: True,
+        Role.structure: status is not MissionStatus.proposee,
+        Role.company: status is MissionStatus.annulee,
+        Role.network: False,
+    }[role]
+    assert may_move(role, status) is expected
