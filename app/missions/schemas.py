@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from app.errors import ProblemDocument, RuleViolation
 from app.reference.decimals import DecimalText, Digits
 from app.reference.enums import ActivitySector, MissionKind, MissionStatus
-from app.reference.schemas import CommuneCode, Day
+from app.reference.schemas import CommuneCode, Day, Kept
 
 ExternalRef = Annotated[
     str,
@@ -85,11 +85,11 @@ class MissionUpdate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"amount_ht": "51000.00"}]}
     )
 
-    title: Annotated[str | None, Field(min_length=1, max_length=300)] = None
-    planned_hours: Hours | None = None
-    amount_ht: Money | None = None
-    start_date: Day | None = None
-    end_date: Day | None = None
+    title: Kept[Annotated[str, Field(min_length=1, max_length=300)]] = None
+    planned_hours: Kept[Hours] = None
+    amount_ht: Kept[Money] = None
+    start_date: Kept[Day] = None
+    end_date: Kept[Day] = None
 
 
 class StatusChange(BaseModel):

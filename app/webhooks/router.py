@@ -8,7 +8,6 @@ from app.db import SessionDep
 from app.errors import (
     Forbidden,
     TargetRefused,
-    ValidationFailed,
     field_problem,
     found,
     problem_responses,
@@ -105,11 +104,6 @@ async def update_subscription(
 ) -> SubscriptionRead:
     subscription = await _subscription(session, caller, subscription_id, for_change=True)
     changes = body.model_dump(exclude_unset=True, mode="json")
-    if None in (changes.get("url", ""), changes.get("event_types", []), changes.get("state", "")):
-        raise ValidationFailed(
-            "url, event_types and state cannot be null",
-            errors=[field_problem(name, "leave it out to keep it") for name in changes],
-        )
     await _check(
         request,
         caller,

@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
+from app.reference.schemas import Kept
 from app.webhooks.events import EventType
 
 EventTypes = Annotated[list[EventType], Field(min_length=1, max_length=len(EventType))]
@@ -33,10 +34,10 @@ class SubscriptionCreate(BaseModel):
 class SubscriptionUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"state": "active"}]})
 
-    url: Annotated[AnyHttpUrl | None, Field(max_length=2048)] = None
-    event_types: EventTypes | None = None
+    url: Kept[Annotated[AnyHttpUrl, Field(max_length=2048)]] = None
+    event_types: Kept[EventTypes] = None
     description: Annotated[str | None, Field(max_length=200)] = None
-    state: Literal["active", "disabled"] | None = Field(
+    state: Kept[Literal["active", "disabled"]] = Field(
         None, description="active resumes a failing or disabled subscription"
     )
 
