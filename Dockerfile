@@ -3,11 +3,11 @@
 FROM python:3.11-slim AS build
 WORKDIR /srv/jalon
 RUN python -m venv /opt/venv
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml requirements.lock README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
 COPY openapi ./openapi
-RUN /opt/venv/bin/pip install --no-cache-dir -e .
+RUN /opt/venv/bin/pip install --no-cache-dir --constraint requirements.lock -e .
 
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --no-create-home jalon

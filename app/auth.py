@@ -46,6 +46,14 @@ class Caller:
             "caller_network_id": self.network_id,
         }
 
+    @property
+    def shape(self) -> Role:
+        """What statements compiled once are compiled for (:class:`app.sql.Audience`)."""
+        return self.role
+
+    def template(self) -> "Caller":
+        return Caller.of_role(self.role)
+
     @classmethod
     def of_role(cls, role: Role) -> "Caller":
         """Any caller of ``role``, holding the ids such a caller holds: what statements

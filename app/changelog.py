@@ -8,6 +8,7 @@ from pathlib import Path
 from starlette.responses import Response
 
 from app.deprecation import CHANGELOG_PATH
+from app.lean import fast_path
 from app.routing import api_router
 
 CHANGELOG = Path(__file__).resolve().parent.parent / "openapi" / "CHANGELOG.md"
@@ -39,5 +40,6 @@ def current_version() -> str:
     response_class=Response,
     responses={200: {"content": {"text/markdown": {"schema": {"type": "string"}}}}},
 )
+@fast_path
 async def read_changelog() -> Response:
     return Response(text(), media_type=MARKDOWN)

@@ -25,7 +25,7 @@ from app.networks.models import Network
 from app.parcours import repository as parcours_repository
 from app.parcours import service as parcours_service
 from app.parcours.models import Action, Contract, FreinRecord, Objective, Parcours
-from app.parcours.rules import ContractFacts, pass_iae_end
+from app.parcours.rules import ContractFacts
 from app.reference.enums import (
     EXIT_CATEGORY_OF_MOTIF,
     ActionKind,
@@ -44,6 +44,7 @@ from app.reference.enums import (
 )
 from app.rules import RuleParameters, add_months, as_problems, last_day_of_months
 from app.salaries import repository as salaries
+from app.salaries.rules import pass_iae_end
 from app.structures import repository as structures
 from app.structures.models import Annexe
 

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from app.db import get_database
 from app.errors import ServiceUnavailable, problem_responses
+from app.lean import fast_path
 from app.routing import api_router
 
 router = api_router(tags=["operations"])
@@ -63,6 +64,7 @@ async def readyz(request: Request) -> Readiness:
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Metrics"}},
 )
+@fast_path
 async def metrics(request: Request) -> Response:
     registry: CollectorRegistry = request.app.state.metrics_registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

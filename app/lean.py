@@ -5,38 +5,61 @@ dependency and each parameter it inspects annotations, computes cache keys and
 validates the value on its own. On this hardware that is about 400 µs for a list
 with five query parameters, more than its query and its JSON together.
 
-A :class:`LeanRoute` whose parameters are all simple (path and query scalars, one
-JSON body model, ``Request``, and dependencies that are coroutines of those) gets a
-plan instead: one pydantic model validates every path and query value in a single
-call, the body model validates the raw JSON bytes, and each dependency is awaited
-with what it declared. Validation errors carry FastAPI's locations (``("query",
-"limit")``), so the problem documents are the same. Any other route (a session
-dependency, a header parameter...) is left to FastAPI, as is the OpenAPI document,
-which comes from the same dependant either way.
+A route asks for a plan with :func:`fast_path`; its parameters must then all be
+simple (path and query scalars, one JSON body model, ``Request``, and dependencies
+that are coroutines of those), or the app does not start. The plan: one pydantic
+model validates every path and query value in a single call, the body model
+validates the raw JSON bytes, and each dependency is awaited with what it declared.
+Validation errors carry FastAPI's locations (``("query", "limit")``), so the problem
+documents are the same. Every other route is left to FastAPI, as is the OpenAPI
+document, which comes from the same dependant either way. What the plan reads of
+FastAPI's internals is in :mod:`app.fastapi_internals`.
 """
 
+import collections.abc
 import inspect
+import types
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from fastapi import Request, Response
-from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError, create_model
 from starlette.types import Receive, Scope, Send
 
+from app.fastapi_internals import Declared, declared
+
+_FAST_PATH = "__jalon_fast_path__"
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
+
+
+def fast_path(endpoint: Endpoint) -> Endpoint:
+    """Declares that the route of ``endpoint`` is served by a plan (put it under the
+    router's decorator). The route must be mounted with :func:`app.routing.mount`."""
+    setattr(endpoint, _FAST_PATH, True)
+    return endpoint
+
+
+class RouteNotPlannable(TypeError):
+    def __init__(self, route: APIRoute, reason: str) -> None:
+        super().__init__(f"{route.name} asks for the fast path but {reason}")
+
 
 class LeanRoute(APIRoute):
+    """A route served by FastAPI, or by a plan when its endpoint asked for one."""
+
     def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
         super().__init__(path, endpoint, **options)
-        self.plan = plan = Plan.of(self)
-        if plan is not None:
+        self.plan: Plan | None = None
+        if getattr(endpoint, _FAST_PATH, False):
+            self.plan = Plan.of(self)
             # the route's ASGI app is the plan itself: no exit stacks (there is no
             # dependency with yield), and what it raises goes to the app's exception
             # handlers as from any route
-            self.app = plan.asgi
+            self.app = self.plan.asgi
 
 
 @dataclass(frozen=True)
@@ -60,46 +83,40 @@ class Plan:
     body: tuple[str, type[BaseModel]] | None
 
     @classmethod
-    def of(cls, route: APIRoute) -> "Plan | None":
-        dependant = route.dependant
-        if not _simple(dependant) or not inspect.iscoroutinefunction(dependant.call):
-            return None
-        returns = inspect.signature(dependant.call, eval_str=True).return_annotation
+    def of(cls, route: APIRoute) -> "Plan":
+        """The route's plan; :class:`RouteNotPlannable` says why there cannot be one."""
+        endpoint = declared(route)
+        if endpoint.unplannable:
+            raise RouteNotPlannable(route, f"takes {endpoint.unplannable[0]}")
+        call = endpoint.call
+        if call is None or not inspect.iscoroutinefunction(call):
+            raise RouteNotPlannable(route, "is not a coroutine function")
+        returns = inspect.signature(call, eval_str=True).return_annotation
         if not (isinstance(returns, type) and issubclass(returns, Response)):
-            return None  # a model to validate and serialise: FastAPI's own path
+            # a model to validate and serialise is FastAPI's own path
+            raise RouteNotPlannable(route, "does not return a Response")
         steps = []
         fields: dict[str, Any] = {}
         locations: dict[str, tuple[str, str]] = {}
-        for sub in dependant.dependencies:
-            if sub.dependencies or sub.body_params or not _simple(sub) or sub.name is None:
-                return None
-            call = sub.call
-            if call is None or not _is_coroutine(call):
-                return None
-            if not _collect(sub, fields, locations):
-                return None
-            steps.append(Step(sub.name, call, sub.request_param_name, _names(sub)))
-        if not _collect(dependant, fields, locations):
-            return None
+        for sub in endpoint.dependencies:
+            steps.append(_step(route, sub))
+            _collect(route, sub, fields, locations)
+        _collect(route, endpoint, fields, locations)
         body = None
-        if dependant.body_params:
-            if len(dependant.body_params) != 1:
-                return None
-            body_field = dependant.body_params[0]
-            model = body_field.field_info.annotation
+        if endpoint.body:
+            if len(endpoint.body) != 1:
+                raise RouteNotPlannable(route, "takes more than one body parameter")
+            name, model = endpoint.body[0]
             if not (isinstance(model, type) and issubclass(model, BaseModel)):
-                return None
-            body = (body_field.name, model)
-        params = create_model(f"Params_{route.name}", **fields)
+                raise RouteNotPlannable(route, "takes a body that is not a pydantic model")
+            body = (name, model)
         return cls(
-            endpoint=dependant.call,
-            params=params,
+            endpoint=call,
+            params=create_model(f"Params_{route.name}", **fields),
             locations=locations,
-            endpoint_params=tuple(
-                f.name for f in (*dependant.path_params, *dependant.query_params)
-            ),
+            endpoint_params=_names(endpoint),
             steps=tuple(steps),
-            request_param=dependant.request_param_name,
+            request_param=endpoint.request_param,
             body=body,
         )
 
@@ -172,20 +189,19 @@ class Plan:
             return None, [{**item, "loc": ("body", *item["loc"])} for item in error.errors()]
 
 
-def _names(dependant: Dependant) -> tuple[str, ...]:
-    return tuple(field.name for field in (*dependant.path_params, *dependant.query_params))
+def _step(route: APIRoute, dependency: Declared) -> Step:
+    if dependency.dependencies or dependency.body or dependency.name is None:
+        raise RouteNotPlannable(route, f"depends on {dependency.call} which has dependencies")
+    if dependency.unplannable:
+        raise RouteNotPlannable(route, f"depends on {dependency.unplannable[0]}")
+    call = dependency.call
+    if call is None or not _is_coroutine(call):
+        raise RouteNotPlannable(route, f"depends on {call}, which is not a coroutine")
+    return Step(dependency.name, call, dependency.request_param, _names(dependency))
 
 
-def _simple(dependant: Dependant) -> bool:
-    return not (
-        dependant.header_params
-        or dependant.cookie_params
-        or dependant.response_param_name
-        or dependant.background_tasks_param_name
-        or dependant.security_scopes_param_name
-        or dependant.websocket_param_name
-        or dependant.http_connection_param_name
-    )
+def _names(dependant: Declared) -> tuple[str, ...]:
+    return tuple(name for _, name, _, _ in dependant.fields)
 
 
 def _is_coroutine(call: Callable[..., Any]) -> bool:
@@ -197,20 +213,30 @@ def _is_coroutine(call: Callable[..., Any]) -> bool:
 
 
 def _collect(
-    dependant: Dependant, fields: dict[str, Any], locations: dict[str, tuple[str, str]]
-) -> bool:
-    """Adds the dependant's path and query parameters; False when one cannot be
-    planned (a list, or a name taken twice)."""
-    for location, params in (("path", dependant.path_params), ("query", dependant.query_params)):
-        for field in params:
-            annotation = field.field_info.annotation
-            if field.name in fields or field.alias in locations or _is_sequence(annotation):
-                return False
-            fields[field.name] = (annotation, field.field_info)
-            locations[field.alias] = (location, field.alias)
-    return True
+    route: APIRoute,
+    dependant: Declared,
+    fields: dict[str, Any],
+    locations: dict[str, tuple[str, str]],
+) -> None:
+    """Adds the dependant's path and query parameters to the plan's model."""
+    for location, name, alias, info in dependant.fields:
+        if name in fields or alias in locations:
+            raise RouteNotPlannable(route, f"declares the parameter {alias} twice")
+        if _is_sequence(info.annotation):
+            raise RouteNotPlannable(route, f"takes a list in its parameter {alias}")
+        fields[name] = (info.annotation, info)
+        locations[alias] = (location, alias)
+
+
+_SEQUENCES = (list, set, frozenset, tuple, collections.abc.Sequence, collections.abc.Set)
 
 
 def _is_sequence(annotation: Any) -> bool:
-    text = repr(annotation)
-    return any(kind in text for kind in ("list[", "set[", "tuple[", "Sequence[", "List["))
+    """Whether the annotation takes several values (``list[str] | None`` does):
+    FastAPI reads those from repeated query keys, which a plan does not."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _is_sequence(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return any(_is_sequence(argument) for argument in get_args(annotation))
+    return origin in _SEQUENCES or annotation in _SEQUENCES

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.fastapi_internals import included_routes, observed_by_telemetry, set_dispatch
 from app.lean import LeanRoute
 
 Key = tuple[int, str, str]
@@ -41,10 +42,21 @@ def mount(app: FastAPI, routers: Iterable[APIRouter]) -> None:
         app.router.routes.extend(router.routes)
 
 
+class FastRouteIncluded(RuntimeError):
+    def __init__(self, route: LeanRoute) -> None:
+        super().__init__(
+            f"{route.name} asks for the fast path but was added with include_router, "
+            "which would never reach its plan: add its router with app.routing.mount"
+        )
+
+
 def install_route_index(app: FastAPI) -> None:
     """Dispatches the app's requests through a :class:`RouteIndex` (call it once every
-    route is mounted)."""
-    app.router.middleware_stack = RouteIndex(app.router)
+    route is mounted); refuses to start if a fast route's plan cannot be reached."""
+    for route in included_routes(app.router):
+        if isinstance(route, LeanRoute) and route.plan is not None:
+            raise FastRouteIncluded(route)
+    set_dispatch(app, RouteIndex(app.router))
 
 
 def route_key(path: str) -> Key | None:
@@ -71,7 +83,7 @@ class RouteIndex:
 
     def __init__(self, router: APIRouter) -> None:
         self.router = router
-        self.fallback: ASGIApp = router.app
+        self.fallback: ASGIApp = router.app  # FastAPI's own dispatch
         ordered = list(router.routes)
         keys = {route_key(route.path) for route in ordered if isinstance(route, Route)} - {None}
         # a route without a key of its own stays a candidate wherever it may match
@@ -82,7 +94,7 @@ class RouteIndex:
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and "fastapi.telemetry" not in scope:
+        if scope["type"] == "http" and not observed_by_telemetry(scope):
             key = route_key(scope["path"])
             candidates = self.candidates.get(key) if key is not None else None
             if candidates:

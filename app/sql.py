@@ -10,10 +10,9 @@ Every value must be a named ``bindparam`` supplied at each call: a value baked i
 at compile time would be served to the next caller, so a missing name raises.
 """
 
-import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 import asyncpg
 from sqlalchemy import BindParameter, ColumnElement, bindparam, select
@@ -22,9 +21,7 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from app.auth import Caller
 from app.db import Database
-from app.keys.models import Role
 from app.pagination import keyset, keyset_values
 
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
@@ -74,14 +71,30 @@ Column = ColumnElement[Any] | QueryableAttribute[Any]
 Condition = Callable[[BindParameter[Any]], ColumnElement[bool]]
 
 
-class KeysetList:
-    """A list's query, compiled once per shape: the caller's role, which filters are
+class Audience(Protocol):
+    """Whom a list is read for (an API caller): its statement is compiled once per
+    ``shape`` (the caller's role), for a ``template`` of that shape whose values are
+    bind parameters, and runs with each audience's own ``parameters``."""
+
+    @property
+    def shape(self) -> Hashable: ...
+
+    def template(self) -> Self: ...
+
+    def parameters(self) -> dict[str, object]: ...
+
+
+A = TypeVar("A", bound=Audience)
+
+
+class KeysetList(Generic[A]):
+    """A list's query, compiled once per shape: the audience's, which filters are
     given, and whether a cursor is."""
 
     def __init__(
         self,
         columns: Sequence[Column],
-        visible: Callable[[Caller], ColumnElement[bool]],
+        visible: Callable[[A], ColumnElement[bool]],
         filters: Mapping[str, Condition],
         sort_key: Sequence[Column],
     ) -> None:
@@ -90,16 +103,20 @@ class KeysetList:
         self.filters = dict(filters)
         self.sort_key = tuple(sort_key)
         self.sort_key_names = tuple(str(column.key) for column in sort_key)
-        self._query = functools.cache(self._compile)
+        self._compiled: dict[tuple[Hashable, frozenset[str], bool], CompiledQuery] = {}
 
     def compiled(
-        self, role: Role, given: frozenset[str] = frozenset(), after_cursor: bool = False
+        self, audience: A, given: frozenset[str] = frozenset(), after_cursor: bool = False
     ) -> CompiledQuery:
         """The statement of one shape, as sent to PostgreSQL."""
-        return self._query(role, given, after_cursor)
+        key = (audience.shape, given, after_cursor)
+        query = self._compiled.get(key)
+        if query is None:
+            query = self._compiled[key] = self._compile(audience.template(), given, after_cursor)
+        return query
 
-    def _compile(self, role: Role, given: frozenset[str], after_cursor: bool) -> CompiledQuery:
-        statement = select(*self.columns).where(self.visible(Caller.of_role(role)))
+    def _compile(self, template: A, given: frozenset[str], after_cursor: bool) -> CompiledQuery:
+        statement = select(*self.columns).where(self.visible(template))
         for name in sorted(given):
             statement = statement.where(self.filters[name](bindparam(name)))
         cursor_shape = self.sort_key_names if after_cursor else None
@@ -108,13 +125,13 @@ class KeysetList:
     async def fetch(
         self,
         database: Database,
-        caller: Caller,
+        audience: A,
         filters: Mapping[str, object],
         *,
         after: Sequence[object] | None,
         limit: int,
     ) -> list[dict[str, Any]]:
         given = {name: value for name, value in filters.items() if value is not None}
-        query = self.compiled(caller.role, frozenset(given), after is not None)
-        values = {**caller.parameters(), **given, **keyset_values(self.sort_key, after, limit)}
+        query = self.compiled(audience, frozenset(given), after is not None)
+        values = {**audience.parameters(), **given, **keyset_values(self.sort_key, after, limit)}
         return await query.all(database, **values)

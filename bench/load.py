@@ -35,6 +35,7 @@ import asyncpg
 import httpx
 import orjson
 
+from app.auth import Caller
 from app.keys.models import Role
 from app.keys.schemas import KeyCreate
 from app.keys.service import issue_in
@@ -256,9 +257,9 @@ def write_sql(fixture: Fixture) -> Path:
     from app.structures import repository as structures
 
     queries = {
-        "parcours_page": parcours.PAGE.compiled(Role.structure),
-        "missions_page_structure": missions.PAGE.compiled(Role.structure),
-        "missions_page_company": missions.PAGE.compiled(Role.company),
+        "parcours_page": parcours.PAGE.compiled(Caller.of_role(Role.structure)),
+        "missions_page_structure": missions.PAGE.compiled(Caller.of_role(Role.structure)),
+        "missions_page_company": missions.PAGE.compiled(Caller.of_role(Role.company)),
         "structure_read": structures.read_query(Role.structure),
         "contract_read": parcours.contract_query(Role.structure),
         "contract_facts": parcours.facts_query(Role.structure),

@@ -1,20 +1,21 @@
 """The hot paths: lean routes answer their models' JSON and FastAPI's problems."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Header, Query, Request, Response
 from fastapi.routing import APIRoute, request_response
 from pydantic import TypeAdapter
 
 from app.keys.models import Role, Scope
-from app.lean import LeanRoute
+from app.lean import LeanRoute, Plan, RouteNotPlannable, fast_path
 from app.missions.schemas import MissionRead
 from app.pagination import Page
 from app.parcours.schemas import ContractRead, HoursRead, ParcoursRead
+from app.routing import FastRouteIncluded, api_router, install_route_index, mount
 from app.structures.schemas import StructureRead
 from app.tombstones.schemas import SyncPage
 from tests.support.keys import KeyMaker, bearer
@@ -35,6 +36,8 @@ HOT_PATHS = {
     "set_contract_hours",
     "create_mission",
 }
+# every route declared with @fast_path: the hot paths, and answers without a database
+FAST_ROUTES = HOT_PATHS | {"list_contracts", "metrics", "read_changelog"}
 
 
 def lean_routes(app: FastAPI) -> dict[str, APIRoute]:
@@ -45,8 +48,42 @@ def lean_routes(app: FastAPI) -> dict[str, APIRoute]:
     }
 
 
-def test_the_measured_hot_paths_are_served_by_plan(app: FastAPI) -> None:
-    assert set(lean_routes(app)) >= HOT_PATHS
+def test_exactly_the_declared_routes_have_a_plan(app: FastAPI) -> None:
+    assert set(lean_routes(app)) == FAST_ROUTES
+
+
+async def test_requests_reach_the_plans(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    world: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not only built: each fast route's requests are answered by its plan."""
+    served: list[str] = []
+    handle = Plan.handle
+
+    async def spy(plan: Plan, request: Request) -> Response:
+        served.append(plan.endpoint.__name__)
+        return await handle(plan, request)
+
+    monkeypatch.setattr(Plan, "handle", spy)
+    own, buyer = world["own"], world["buyer"]
+    structure_id, contract_id = world["structure"]["id"], world["contract"]["id"]
+    requests: list[tuple[str, str, dict[str, str], Any]] = [
+        ("GET", "/metrics", {}, None),
+        ("GET", "/changelog", {}, None),
+        ("GET", f"/v1/structures/{structure_id}", own, None),
+        ("GET", "/v1/parcours", own, None),
+        ("GET", "/v1/contracts", own, None),
+        ("GET", f"/v1/contracts/{contract_id}", own, None),
+        ("PUT", f"/v1/contracts/{contract_id}/hours/2024-03", own, {"hours": 1}),
+        ("POST", "/v1/missions", buyer, mission_body(structure_id)),
+        ("GET", "/v1/missions", buyer, None),
+    ]  # fmt: skip
+    for method, url, headers, body in requests:
+        response = await client.request(method, url, headers=headers, json=body)
+        assert response.status_code in (200, 201), (url, response.text)
+    assert sorted(served) == sorted(FAST_ROUTES)
 
 
 @pytest.fixture
@@ -243,3 +280,70 @@ async def test_a_taken_external_ref_is_a_conflict_naming_the_mission(
     again = await client.post("/v1/missions", headers=world["buyer"], json=body)
     assert again.status_code == 409
     assert again.json()["existing_mission_id"] == first.json()["id"]
+
+
+def fast_router_with(endpoint: Callable[..., Any]) -> APIRouter:
+    router = api_router()
+    router.get("/v1/probe/{probe_id}")(fast_path(endpoint))
+    return router
+
+
+async def plannable(probe_id: int, limit: int = 10) -> Response:
+    return Response(f"{probe_id}:{limit}")
+
+
+async def with_header(probe_id: int, x_probe: Annotated[str, Header()]) -> Response:
+    return Response(x_probe)
+
+
+async def with_list(probe_id: int, tag: Annotated[list[str] | None, Query()] = None) -> Response:
+    return Response(str(tag))
+
+
+async def with_model(probe_id: int) -> dict[str, int]:
+    return {"probe_id": probe_id}
+
+
+def with_sync_call(probe_id: int) -> Response:
+    return Response(str(probe_id))
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "reason"),
+    [
+        (with_header, "takes a header parameter"),
+        (with_list, "takes a list in its parameter tag"),
+        (with_model, "does not return a Response"),
+        (with_sync_call, "is not a coroutine function"),
+    ],
+)
+def test_a_fast_route_that_cannot_be_planned_stops_the_start(
+    endpoint: Callable[..., Any], reason: str
+) -> None:
+    with pytest.raises(RouteNotPlannable, match=reason):
+        fast_router_with(endpoint)
+
+
+def test_a_route_not_declared_fast_has_no_plan() -> None:
+    router = api_router()
+    router.get("/v1/probe/{probe_id}")(plannable)
+    (route,) = router.routes
+    assert isinstance(route, LeanRoute)
+    assert route.plan is None
+
+
+async def test_a_fast_route_is_served_by_its_plan_once_mounted() -> None:
+    app = FastAPI()
+    mount(app, [fast_router_with(plannable)])
+    install_route_index(app)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://probe") as probe:
+        response = await probe.get("/v1/probe/7?limit=3")
+    assert response.text == "7:3"
+
+
+def test_a_fast_route_added_with_include_router_stops_the_start() -> None:
+    app = FastAPI()
+    app.include_router(fast_router_with(plannable))
+    with pytest.raises(FastRouteIncluded, match="plannable asks for the fast path"):
+        install_route_index(app)

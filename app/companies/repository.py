@@ -13,10 +13,10 @@ from app.auth import Caller
 from app.companies.models import Company
 from app.db import Database, insert_record, save_changes, substring_pattern
 from app.keys.models import Role
-from app.missions import repository as missions
 from app.pagination import keyset
 from app.reference.enums import ActivitySector, CompanySize
 from app.sql import CompiledQuery
+from app.structures.models import partners_of_structure
 
 SORT_KEY = (Company.updated_at, Company.id)
 
@@ -39,7 +39,7 @@ def visible_to(caller: Caller) -> ColumnElement[bool]:
     if caller.role is Role.company:
         return Company.id == caller.company_id
     if caller.role is Role.structure and caller.structure_id is not None:
-        return Company.id.in_(missions.company_ids_of_structure(caller.structure_id))
+        return Company.id.in_(partners_of_structure(caller.structure_id))
     return false()
 
 

@@ -85,16 +85,6 @@ def visible_to(caller: Caller) -> ColumnElement[bool]:
     return false()
 
 
-def company_ids_of_structure(structure_id: uuid.UUID) -> Any:
-    """The companies that gave missions to a structure (a subquery)."""
-    return select(Mission.company_id).where(Mission.structure_id == structure_id)
-
-
-def structure_ids_of_company(company_id: uuid.UUID | ColumnElement[uuid.UUID]) -> Any:
-    """The structures a company gave missions to (a subquery)."""
-    return select(Mission.structure_id).where(Mission.company_id == company_id)
-
-
 async def get_visible(
     session: AsyncSession, caller: Caller, mission_id: uuid.UUID
 ) -> Mission | None:
@@ -135,7 +125,7 @@ READ_COLUMNS = (
     Mission.updated_at,
 )
 
-PAGE = KeysetList(
+PAGE = KeysetList[Caller](
     columns=READ_COLUMNS,
     visible=visible_to,
     filters={

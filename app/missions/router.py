@@ -32,6 +32,7 @@ from app.errors import (
     problem_responses,
 )
 from app.keys.models import Role, Scope
+from app.lean import fast_path
 from app.missions import repository, service
 from app.missions.models import Mission
 from app.missions.repository import MissionFilters
@@ -90,6 +91,7 @@ CompanyParam = Annotated[uuid.UUID | None, Query(description="Admin keys: the co
     responses={**WRITE_PROBLEMS, **versioned(201, created=True)},
     response_model=MissionRead,
 )
+@fast_path
 async def create_mission(
     body: MissionCreate, database: DatabaseDep, caller: CompanyWriter
 ) -> Response:
@@ -272,6 +274,7 @@ async def _batch(
     "Ordered by last update: page with the cursor, sync with `updated_since`.",
     response_model=SyncPage[MissionRead],
 )
+@fast_path
 async def list_missions(
     database: DatabaseDep,
     caller: MissionReader,

@@ -8,6 +8,7 @@ from app.auth import Caller, PersonalReader, PersonalWriter
 from app.db import DatabaseDep, SessionDep
 from app.errors import found, problem_responses
 from app.idempotency.admission import about_salarie
+from app.lean import fast_path
 from app.pagination import Page, PageDep, build_page
 from app.parcours import repository, service
 from app.parcours.models import Contract, ContractAmendment, MonthlyHours
@@ -72,6 +73,7 @@ async def validate_contract(
     "A contract is never deleted and stays with its structure: `deleted` is always empty.",
     response_model=SyncPage[ContractRead],
 )
+@fast_path
 async def list_contracts(
     database: DatabaseDep,
     caller: PersonalReader,
@@ -99,6 +101,7 @@ async def list_contracts(
     summary="Read a contract, with its avenants and warnings",
     response_model=ContractRead,
 )
+@fast_path
 async def read_contract(
     contract_id: uuid.UUID, database: DatabaseDep, caller: PersonalReader
 ) -> Response:
@@ -185,6 +188,7 @@ async def list_contract_hours(
     responses=problem_responses(400, 413, 415),
     response_model=HoursRead,
 )
+@fast_path
 async def set_contract_hours(
     contract_id: uuid.UUID,
     month: MonthInPath,

@@ -55,7 +55,7 @@ async def visible(session: AsyncSession, caller: Caller, parcours_id: uuid.UUID)
     return found(await get_visible(session, caller, parcours_id), "no parcours with this id")
 
 
-PAGE = KeysetList(
+PAGE = KeysetList[Caller](
     columns=(
         Parcours.id,
         Parcours.salarie_id,
@@ -234,7 +234,7 @@ class ContractFilters:
     updated_since: dt.datetime | None = None
 
 
-CONTRACT_PAGE = KeysetList(
+CONTRACT_PAGE = KeysetList[Caller](
     columns=CONTRACT_COLUMNS,
     visible=lambda caller: owned_by(caller, Contract.structure_id),
     filters={

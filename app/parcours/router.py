@@ -7,6 +7,7 @@ from app.auth import Caller, PersonalReader, PersonalWriter
 from app.db import DatabaseDep, SessionDep
 from app.errors import Conflict, found, problem_responses
 from app.idempotency.admission import about_salarie
+from app.lean import fast_path
 from app.pagination import Page, PageDep, PageRequest, build_page, page_of
 from app.parcours import repository, service
 from app.parcours.models import Action, Contract, Derogation, FreinRecord, Objective, Parcours
@@ -97,6 +98,7 @@ async def open_parcours(
     description="A structure key: its own; admin: all.",
     response_model=Page[ParcoursRead],
 )
+@fast_path
 async def list_parcours(
     database: DatabaseDep,
     caller: PersonalReader,

@@ -19,7 +19,6 @@ from app.errors import (
 from app.idempotency.admission import about_salarie
 from app.keys.models import Role
 from app.pagination import PageDep
-from app.parcours.rules import Adjustment, adjustment_violations, pass_iae_end
 from app.reference.schemas import LAST_DAY, UpdatedSince
 from app.routing import api_router
 from app.rules import refuse_blocking, rules_of
@@ -28,6 +27,7 @@ from app.salaries.models import PassAdjustment, PassIae, Salarie
 from app.salaries.nir import nir_hash
 from app.salaries.privacy import pseudonymise, refuse_if_pseudonymised
 from app.salaries.repository import SalarieFilters
+from app.salaries.rules import Adjustment, adjustment_violations, pass_iae_end
 from app.salaries.schemas import (
     AdjustmentCreate,
     AdjustmentRead,

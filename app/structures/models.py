@@ -1,14 +1,20 @@
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    Column,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    MetaData,
     Numeric,
     String,
+    Table,
+    Uuid,
+    select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
@@ -127,3 +133,23 @@ class Annexe(Versioned, Base):
     modulation_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     start_date: Mapped[dt.date]
     end_date: Mapped[dt.date]
+
+
+# The view of migration 0015: a company and a structure are partners while a mission
+# links them. Its own MetaData keeps it out of the tables Alembic compares.
+partnerships = Table(
+    "partnerships",
+    MetaData(),
+    Column("company_id", Uuid, nullable=False),
+    Column("structure_id", Uuid, nullable=False),
+)
+
+
+def partners_of_company(company_id: Any) -> Any:
+    """The structures a company gave missions to (a subquery)."""
+    return select(partnerships.c.structure_id).where(partnerships.c.company_id == company_id)
+
+
+def partners_of_structure(structure_id: Any) -> Any:
+    """The companies that gave missions to a structure (a subquery)."""
+    return select(partnerships.c.company_id).where(partnerships.c.structure_id == structure_id)

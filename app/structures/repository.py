@@ -26,12 +26,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import Caller, caller_id
 from app.db import Database, insert_record, save_changes, substring_pattern
 from app.keys.models import Role
-from app.missions import repository as missions
 from app.networks import repository as networks
 from app.pagination import keyset
 from app.reference.enums import ActivitySector, StructureKind
 from app.sql import CompiledQuery
-from app.structures.models import Annexe, Antenne, SiretRecord, Structure
+from app.structures.models import (
+    Annexe,
+    Antenne,
+    SiretRecord,
+    Structure,
+    partners_of_company,
+)
 
 SORT_KEY = (Structure.updated_at, Structure.id)
 
@@ -62,7 +67,7 @@ def visible_to(caller: Caller, *, siret_lookup: bool = False) -> ColumnElement[b
     if caller.role is Role.company and caller.company_id is not None:
         if siret_lookup:
             return true()
-        return Structure.id.in_(missions.structure_ids_of_company(caller_id(caller, "company")))
+        return Structure.id.in_(partners_of_company(caller_id(caller, "company")))
     return false()
 
 

@@ -9,6 +9,7 @@ from app.concurrency import IfMatch, check_if_match, etag, versioned
 from app.db import DatabaseDep, SessionDep
 from app.errors import Forbidden, NotFound, found, from_pydantic, problem_responses
 from app.keys.models import Role
+from app.lean import fast_path
 from app.pagination import Page, PageDep, build_page
 from app.reference.enums import ActivitySector, StructureKind
 from app.reference.identifiers import Siret
@@ -108,6 +109,7 @@ async def list_structures(
     response_model=StructureRead,
     responses={**versioned(200)},
 )
+@fast_path
 async def read_structure(
     structure_id: uuid.UUID, database: DatabaseDep, caller: Reader
 ) -> Response:

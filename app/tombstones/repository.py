@@ -28,7 +28,7 @@ def visible_to(caller: Caller) -> ColumnElement[bool]:
     return false()
 
 
-TOMBSTONES = KeysetList(
+TOMBSTONES = KeysetList[Caller](
     columns=(Tombstone.record_id.label("id"), Tombstone.kind, Tombstone.deleted_at),
     visible=visible_to,
     filters={
