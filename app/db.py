@@ -5,14 +5,23 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, TypeVar
 
 import asyncpg
 import orjson
 from fastapi import Depends, Request, Response
-from sqlalchemy import CheckConstraint, Computed, DateTime, Enum, MetaData, func
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    Computed,
+    DateTime,
+    Enum,
+    MetaData,
+    func,
+    or_,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -47,12 +56,15 @@ created_at = Annotated[dt.datetime, mapped_column(server_default=func.now())]
 RecordT = TypeVar("RecordT", bound=Base)
 
 
-async def insert_record(session: AsyncSession, record: RecordT) -> RecordT:
+async def insert_record(
+    session: AsyncSession, record: RecordT, *, read_back: bool = True
+) -> RecordT:
     """Inserts ``record`` and reads back what PostgreSQL filled in (defaults, computed
-    columns)."""
+    columns), unless the answer is read through the resource's projection."""
     session.add(record)
     await session.flush()
-    await session.refresh(record)
+    if read_back:
+        await session.refresh(record)
     return record
 
 
@@ -64,16 +76,33 @@ class Versioned:
     version: Mapped[int] = mapped_column(server_default="1")
 
 
+async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under ``session``, in the session's transaction: the
+    statements compiled once (:mod:`app.sql`) run on it as on a connection of the pool,
+    so that a write through a session and one on the pool share their SQL."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert isinstance(driver, asyncpg.Connection)
+    return driver
+
+
 async def save_changes(
-    session: AsyncSession, record: Versioned, changes: Mapping[str, object]
+    session: AsyncSession,
+    record: Versioned,
+    changes: Mapping[str, object],
+    *,
+    read_back: bool = True,
 ) -> None:
-    """Applies ``changes`` as a new version of ``record`` (locked by the caller)."""
+    """Applies ``changes`` as a new version of ``record`` (locked by the caller), and
+    reads it back unless the answer is read through the resource's projection."""
     for name, value in changes.items():
         setattr(record, name, value)
     record.version += 1
     record.updated_at = func.now()
     await session.flush()
-    await session.refresh(record)
+    if read_back:
+        await session.refresh(record)
 
 
 def guards(field: str, detail: str) -> dict[str, str]:
@@ -121,6 +150,15 @@ def substring_pattern(text: str) -> str:
     """A LIKE pattern matching ``text`` anywhere, its wildcards taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def in_name_or_siret(
+    text: str, name: ColumnElement[str] | Mapped[str], siret: ColumnElement[str] | Mapped[str]
+) -> ColumnElement[bool]:
+    """Whether ``text`` is in the name (whatever its case) or in the SIRET: the search
+    of the registry's lists."""
+    pattern = substring_pattern(text)
+    return or_(name.ilike(pattern), siret.like(pattern))
 
 
 EMBEDDED_DATABASE = "jalon"
@@ -206,8 +244,6 @@ class Database:
 
     sessions: async_sessionmaker[AsyncSession]
     connection: Connections
-    # what is read once per process: reference tables, which only migrations change
-    memo: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_engine(cls, engine: AsyncEngine, pool: asyncpg.Pool, timeout: float) -> "Database":

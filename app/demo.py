@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from app.auth import Caller
 from app.companies import repository as companies
+from app.db import driver_connection
 from app.indicators import repository as indicators
 from app.indicators.models import IndicatorObjective, ScopeKind
 from app.keys.models import Role
@@ -626,7 +627,8 @@ async def load_missions(session: AsyncSession, today: dt.date) -> int:
         structure = await structures.siret_owner(session, structure_siret)
         assert company is not None
         assert structure is not None
-        if await missions.by_ref(session, company.id, ref) is not None:
+        connection = await driver_connection(session)
+        if await missions.by_reference(connection, company.id, ref) is not None:
             continue
         mission = MissionInput(
             structure_id=structure.id,
@@ -640,15 +642,14 @@ async def load_missions(session: AsyncSession, today: dt.date) -> int:
             amount_ht=Decimal(amount),
             social_clause=SocialClause(insertion_hours_target=Decimal(clause)) if clause else None,
         )
-        refs = await mission_service.References.load(session, [structure.id])
-        row = mission_service.to_row(mission, ref, company.id, refs)
-        assert isinstance(row, dict), row
-        await missions.upsert(session, [row])
+        written = await mission_service.write_mission(
+            connection, mission, ref, company.id, replace=False
+        )
         added += 1
-        created = await missions.by_ref(session, company.id, ref)
-        assert created is not None
-        await missions.save(session, created, {"status": MissionStatus.en_cours})
-        await _work_on(session, created.id, structure.id, mission, today)
+        mission_id = uuid.UUID(str(written.shown.mission["id"]))
+        # running already: the demo skips the company's and the structure's moves
+        await missions.set_status(connection, mission_id, MissionStatus.en_cours)
+        await _work_on(session, mission_id, structure.id, mission, today)
     return added
 
 

@@ -64,12 +64,14 @@ class LeanRoute(APIRoute):
 
 @dataclass(frozen=True)
 class Step:
-    """A dependency: awaited with the request and its own parameters."""
+    """A dependency: awaited with the request and its own parameters, or, a class (a
+    list's query model), made of its parameters."""
 
     name: str
-    call: Callable[..., Awaitable[Any]]
+    call: Callable[..., Any]
     request_param: str | None
     params: tuple[str, ...]
+    is_class: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,8 @@ class Plan:
         step_arguments = {name: getattr(values, name) for name in step.params}
         if step.request_param is not None:
             step_arguments[step.request_param] = request
+        if step.is_class:
+            return step.call(**step_arguments)
         return await step.call(**step_arguments)
 
     def _validated(self, request: Request) -> tuple[BaseModel | None, list[Any]]:
@@ -195,6 +199,8 @@ def _step(route: APIRoute, dependency: Declared) -> Step:
     if dependency.unplannable:
         raise RouteNotPlannable(route, f"depends on {dependency.unplannable[0]}")
     call = dependency.call
+    if inspect.isclass(call):
+        return Step(dependency.name, call, None, _names(dependency), is_class=True)
     if call is None or not _is_coroutine(call):
         raise RouteNotPlannable(route, f"depends on {call}, which is not a coroutine")
     return Step(dependency.name, call, dependency.request_param, _names(dependency))

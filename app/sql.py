@@ -10,12 +10,13 @@ Every value must be a named ``bindparam`` supplied at each call: a value baked i
 at compile time would be served to the next caller, so a missing name raises.
 """
 
+import dataclasses
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar, get_type_hints
 
 import asyncpg
-from sqlalchemy import BindParameter, ColumnElement, bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql import ClauseElement
@@ -68,7 +69,49 @@ def as_dicts(rows: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 Column = ColumnElement[Any] | QueryableAttribute[Any]
-Condition = Callable[[BindParameter[Any]], ColumnElement[bool]]
+Condition = Callable[[Any], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class Where:
+    """The SQL condition of a list's filter, in the Annotated metadata of the filter's
+    field: a list's query model (a dataclass the route takes with ``Depends()``) then
+    says each filter once, from its query parameter to its SQL. The condition is given
+    the filter's value, a bound parameter where the statement is compiled once."""
+
+    condition: Condition
+
+
+def conditions_of(query: type) -> dict[str, Condition]:
+    """Each field's condition; every field of a query model must have one."""
+    hints = get_type_hints(query, include_extras=True)
+    conditions = {
+        name: meta.condition
+        for name, hint in hints.items()
+        for meta in getattr(hint, "__metadata__", ())
+        if isinstance(meta, Where)
+    }
+    missing = {field.name for field in dataclasses.fields(query)} - set(conditions)
+    if missing:
+        raise TypeError(f"{query.__name__}: no Where condition for {sorted(missing)}")
+    return conditions
+
+
+def given(query: object) -> dict[str, object]:
+    """The filters a query model was given, by field name."""
+    assert dataclasses.is_dataclass(query)
+    assert not isinstance(query, type)
+    values = {field.name: getattr(query, field.name) for field in dataclasses.fields(query)}
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def filtered(statement: Select[Any], query: object) -> Select[Any]:
+    """``statement`` with the conditions of the filters ``query`` was given, on their
+    values (for lists read through a session rather than compiled once)."""
+    conditions = conditions_of(type(query))
+    for name, value in given(query).items():
+        statement = statement.where(conditions[name](value))
+    return statement
 
 
 class Audience(Protocol):
@@ -95,12 +138,13 @@ class KeysetList(Generic[A]):
         self,
         columns: Sequence[Column],
         visible: Callable[[A], ColumnElement[bool]],
-        filters: Mapping[str, Condition],
+        query: type,
         sort_key: Sequence[Column],
     ) -> None:
         self.columns = tuple(columns)
         self.visible = visible
-        self.filters = dict(filters)
+        self.query = query
+        self.filters = conditions_of(query)
         self.sort_key = tuple(sort_key)
         self.sort_key_names = tuple(str(column.key) for column in sort_key)
         self._compiled: dict[tuple[Hashable, frozenset[str], bool], CompiledQuery] = {}
@@ -126,12 +170,15 @@ class KeysetList(Generic[A]):
         self,
         database: Database,
         audience: A,
-        filters: Mapping[str, object],
+        query: object,
         *,
         after: Sequence[object] | None,
         limit: int,
     ) -> list[dict[str, Any]]:
-        given = {name: value for name, value in filters.items() if value is not None}
-        query = self.compiled(audience, frozenset(given), after is not None)
-        values = {**audience.parameters(), **given, **keyset_values(self.sort_key, after, limit)}
-        return await query.all(database, **values)
+        """A page of the list: the rows the audience may see that ``query`` (an instance
+        of the list's query model) selects."""
+        assert isinstance(query, self.query)
+        filters = given(query)
+        statement = self.compiled(audience, frozenset(filters), after is not None)
+        values = {**audience.parameters(), **filters, **keyset_values(self.sort_key, after, limit)}
+        return await statement.all(database, **values)

@@ -85,26 +85,26 @@ async def create_mission(raw: bytes, caller: dict[str, str]) -> dict[str, Any]:
     departement = commune[:3] if commune.startswith("97") else commune[:2]
     clause = mission.get("social_clause")
     await pool.fetch(*statement("structure_kinds", structure_ids=[mission["structure_id"]]))
-    create = statement(
-        "mission_create",
-        company_id=caller["id"],
-        structure_id=mission["structure_id"],
-        external_ref=mission["external_ref"],
-        title=mission["title"],
-        kind=mission["kind"],
-        sector=mission["sector"],
-        commune_code=commune,
-        departement_code=departement,
-        region_code=regions[departement],
-        start_date=dt.date.fromisoformat(mission["start_date"]),
-        end_date=dt.date.fromisoformat(mission["end_date"]),
-        planned_hours=str(mission["planned_hours"]),
-        amount_ht=str(mission["amount_ht"]),
-        social_clause=clause is not None,
-        insertion_hours_target=None if clause is None else str(clause["insertion_hours_target"]),
-        status="proposee",
-        content_hash=hashlib.sha256(raw).digest(),
-    )
+    # one row of the write statement, which takes an array per column
+    columns = {
+        "company_id": caller["id"],
+        "structure_id": mission["structure_id"],
+        "external_ref": mission["external_ref"],
+        "title": mission["title"],
+        "kind": mission["kind"],
+        "sector": mission["sector"],
+        "commune_code": commune,
+        "departement_code": departement,
+        "region_code": regions[departement],
+        "start_date": dt.date.fromisoformat(mission["start_date"]),
+        "end_date": dt.date.fromisoformat(mission["end_date"]),
+        "planned_hours": str(mission["planned_hours"]),
+        "amount_ht": str(mission["amount_ht"]),
+        "social_clause": clause is not None,
+        "insertion_hours_target": None if clause is None else str(clause["insertion_hours_target"]),
+        "content_hash": hashlib.sha256(raw).digest(),
+    }
+    create = statement("mission_create", **{name: [value] for name, value in columns.items()})
     return dict(await pool.fetchrow(*create))
 
 

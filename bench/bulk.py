@@ -22,7 +22,7 @@ import httpx
 import orjson
 
 from app.migrate import upgrade_to_head
-from app.missions.repository import MISSION_COLUMNS
+from app.missions.repository import WRITTEN_COLUMNS
 from app.missions.schemas import MissionCreate
 from app.missions.service import content_hash
 from bench.results import machine, write_section
@@ -180,7 +180,9 @@ async def copy_rows(
         )
         started = time.perf_counter()
         await connection.copy_records_to_table(
-            "bench_copy", records=rows, columns=[*MISSION_COLUMNS, "status"]
+            "bench_copy",
+            records=rows,
+            columns=[*(column.name for column in WRITTEN_COLUMNS), "status"],
         )
         elapsed = time.perf_counter() - started
         version = str(await connection.fetchval("SHOW server_version"))

@@ -2,11 +2,12 @@
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.routing import APIRoute, request_response
 from pydantic import TypeAdapter
 
@@ -332,14 +333,18 @@ def test_a_route_not_declared_fast_has_no_plan() -> None:
     assert route.plan is None
 
 
-async def test_a_fast_route_is_served_by_its_plan_once_mounted() -> None:
+async def probe(endpoint: Callable[..., Any], *urls: str) -> list[str]:
+    """What an app with the fast route of ``endpoint``, mounted, answers ``urls``."""
     app = FastAPI()
-    mount(app, [fast_router_with(plannable)])
+    mount(app, [fast_router_with(endpoint)])
     install_route_index(app)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://probe") as probe:
-        response = await probe.get("/v1/probe/7?limit=3")
-    assert response.text == "7:3"
+    async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
+        return [(await client.get(url)).text for url in urls]
+
+
+async def test_a_fast_route_is_served_by_its_plan_once_mounted() -> None:
+    assert await probe(plannable, "/v1/probe/7?limit=3") == ["7:3"]
 
 
 def test_a_fast_route_added_with_include_router_stops_the_start() -> None:
@@ -347,3 +352,17 @@ def test_a_fast_route_added_with_include_router_stops_the_start() -> None:
     app.include_router(fast_router_with(plannable))
     with pytest.raises(FastRouteIncluded, match="plannable asks for the fast path"):
         install_route_index(app)
+
+
+@dataclass(frozen=True)
+class ProbeQuery:
+    colour: Annotated[str | None, Query(alias="color")] = None
+
+
+async def with_query_model(probe_id: int, query: Annotated[ProbeQuery, Depends()]) -> Response:
+    return Response(f"{probe_id}:{query.colour}")
+
+
+async def test_a_query_model_is_made_of_its_parameters_by_the_plan() -> None:
+    answers = await probe(with_query_model, "/v1/probe/7?color=ocre", "/v1/probe/7")
+    assert answers == ["7:ocre", "7:None"]

@@ -1,18 +1,20 @@
 """Every query on the audit log."""
 
-import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
 import asyncpg
+from fastapi import Query
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.entry import AuditFacts
 from app.audit.models import AuditEntry
 from app.pagination import keyset
-from app.sql import CompiledQuery
+from app.reference.schemas import Instant
+from app.sql import CompiledQuery, Where, filtered
 
 LIST_NAME = "audit"
 SORT_KEY = (AuditEntry.id,)
@@ -24,14 +26,38 @@ _INSERT = CompiledQuery.of(
 
 
 @dataclass(frozen=True)
-class AuditFilters:
-    key_id: uuid.UUID | None = None
-    action: str | None = None
-    resource: str | None = None
-    resource_id: str | None = None
-    request_id: str | None = None
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+class AuditQuery:
+    """The filters of GET /v1/audit, from their query parameters to their SQL."""
+
+    key_id: Annotated[
+        uuid.UUID | None,
+        Query(description="Writes of one key"),
+        Where(lambda v: AuditEntry.key_id == v),
+    ] = None
+    action: Annotated[
+        str | None,
+        Query(max_length=80, description="An operation id, e.g. update_salarie"),
+        Where(lambda v: AuditEntry.action == v),
+    ] = None
+    resource: Annotated[
+        str | None,
+        Query(max_length=40, description="e.g. salaries, missions"),
+        Where(lambda v: AuditEntry.resource == v),
+    ] = None
+    resource_id: Annotated[
+        str | None,
+        Query(max_length=200, description="One record"),
+        Where(lambda v: AuditEntry.resource_id == v),
+    ] = None
+    request_id: Annotated[
+        str | None, Query(max_length=128), Where(lambda v: AuditEntry.request_id == v)
+    ] = None
+    since: Annotated[
+        Instant | None, Query(description="At or after"), Where(lambda v: AuditEntry.at >= v)
+    ] = None
+    until: Annotated[
+        Instant | None, Query(description="Before"), Where(lambda v: AuditEntry.at < v)
+    ] = None
 
 
 async def record(
@@ -51,22 +77,9 @@ async def record(
 
 
 async def page(
-    session: AsyncSession, filters: AuditFilters, *, after: Sequence[object] | None, limit: int
+    session: AsyncSession, query: AuditQuery, *, after: Sequence[object] | None, limit: int
 ) -> Sequence[AuditEntry]:
-    statement = select(AuditEntry)
-    for column, value in (
-        (AuditEntry.key_id, filters.key_id),
-        (AuditEntry.action, filters.action),
-        (AuditEntry.resource, filters.resource),
-        (AuditEntry.resource_id, filters.resource_id),
-        (AuditEntry.request_id, filters.request_id),
-    ):
-        if value is not None:
-            statement = statement.where(column == value)
-    if filters.since is not None:
-        statement = statement.where(AuditEntry.at >= filters.since)
-    if filters.until is not None:
-        statement = statement.where(AuditEntry.at < filters.until)
+    statement = filtered(select(AuditEntry), query)
     return (await session.scalars(keyset(statement, SORT_KEY, after, limit))).all()
 
 

@@ -1,34 +1,44 @@
 """Every query on client companies."""
 
-import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
+from fastapi import Query
+from sqlalchemy import ColumnElement, bindparam, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
 from app.companies.models import Company
-from app.db import Database, insert_record, save_changes, substring_pattern
+from app.db import Database, in_name_or_siret, insert_record, save_changes
 from app.keys.models import Role
 from app.pagination import keyset
 from app.reference.enums import ActivitySector, CompanySize
-from app.sql import CompiledQuery
+from app.reference.identifiers import Siret
+from app.reference.schemas import RegionCode, UpdatedSince
+from app.sql import CompiledQuery, Where, filtered
 from app.structures.models import partners_of_structure
 
 SORT_KEY = (Company.updated_at, Company.id)
 
 
 @dataclass(frozen=True)
-class CompanyFilters:
-    size: CompanySize | None = None
-    sector: ActivitySector | None = None
-    region_code: str | None = None
-    text: str | None = None
-    siret: str | None = None
-    updated_since: dt.datetime | None = None
+class CompanyQuery:
+    """The filters of GET /v1/companies, from their query parameters to their SQL."""
+
+    size: Annotated[CompanySize | None, Query(), Where(lambda v: Company.size == v)] = None
+    sector: Annotated[ActivitySector | None, Query(), Where(lambda v: Company.sector == v)] = None
+    region_code: Annotated[
+        RegionCode | None, Query(alias="region"), Where(lambda v: Company.region_code == v)
+    ] = None
+    text: Annotated[
+        str | None,
+        Query(alias="q", min_length=2, max_length=100, description="Text in the name or SIRET"),
+        Where(lambda v: in_name_or_siret(v, Company.name, Company.siret)),
+    ] = None
+    siret: Annotated[Siret | None, Query(), Where(lambda v: Company.siret == v)] = None
+    updated_since: Annotated[UpdatedSince, Where(lambda v: Company.updated_at >= v)] = None
 
 
 def visible_to(caller: Caller) -> ColumnElement[bool]:
@@ -60,25 +70,12 @@ async def by_siret(session: AsyncSession, siret: str) -> Company | None:
 async def page(
     session: AsyncSession,
     caller: Caller,
-    filters: CompanyFilters,
+    query: CompanyQuery,
     *,
     after: Sequence[object] | None,
     limit: int,
 ) -> Sequence[Company]:
-    statement = select(Company).where(visible_to(caller))
-    if filters.size is not None:
-        statement = statement.where(Company.size == filters.size)
-    if filters.sector is not None:
-        statement = statement.where(Company.sector == filters.sector)
-    if filters.region_code is not None:
-        statement = statement.where(Company.region_code == filters.region_code)
-    if filters.text:
-        pattern = substring_pattern(filters.text)
-        statement = statement.where(or_(Company.name.ilike(pattern), Company.siret.like(pattern)))
-    if filters.siret is not None:
-        statement = statement.where(Company.siret == filters.siret)
-    if filters.updated_since is not None:
-        statement = statement.where(Company.updated_at >= filters.updated_since)
+    statement = filtered(select(Company).where(visible_to(caller)), query)
     return (await session.scalars(keyset(statement, SORT_KEY, after, limit))).all()
 
 

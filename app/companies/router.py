@@ -1,21 +1,18 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Response, status
+from fastapi import Depends, Response, status
 
 from app.auth import AdminWriter, Caller, Reader, Writer
 from app.companies import repository
 from app.companies.models import Company
-from app.companies.repository import CompanyFilters
+from app.companies.repository import CompanyQuery
 from app.companies.schemas import CompanyCreate, CompanyRead, CompanyUpdate
 from app.concurrency import IfMatch, check_if_match, etag, versioned
 from app.db import DatabaseDep, SessionDep
 from app.errors import Conflict, Forbidden, field_problem, found, problem_responses
 from app.keys.models import Role
 from app.pagination import PageDep
-from app.reference.enums import ActivitySector, CompanySize
-from app.reference.identifiers import Siret
-from app.reference.schemas import RegionCode, UpdatedSince
 from app.reference.territory import validate_region
 from app.routing import api_router
 from app.tombstones.models import SyncedResource
@@ -65,20 +62,14 @@ async def list_companies(
     session: SessionDep,
     database: DatabaseDep,
     caller: Reader,
+    query: Annotated[CompanyQuery, Depends()],
     page: PageDep,
-    size: Annotated[CompanySize | None, Query()] = None,
-    sector: Annotated[ActivitySector | None, Query()] = None,
-    region: Annotated[RegionCode | None, Query()] = None,
-    q: Annotated[
-        str | None, Query(min_length=2, max_length=100, description="Text in the name or SIRET")
-    ] = None,
-    siret: Annotated[Siret | None, Query()] = None,
-    updated_since: UpdatedSince = None,
 ) -> SyncPage[CompanyRead]:
-    filters = CompanyFilters(size, sector, region, q, siret, updated_since)
-    rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)
+    rows = await repository.page(session, caller, query, after=page.after(LIST), limit=page.limit)
     items = [CompanyRead.model_validate(row) for row in rows]
-    gone = await tombstones(database, caller, SyncedResource.companies, updated_since, page, LIST)
+    gone = await tombstones(
+        database, caller, SyncedResource.companies, query.updated_since, page, LIST
+    )
     return sync_page(items, gone, page, LIST, lambda c: (c.updated_at, c.id))
 
 

@@ -1,12 +1,15 @@
 """Every query on missions, their staffing and hours."""
 
 import datetime as dt
+import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
+import asyncpg
+from fastapi import Query
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
@@ -17,61 +20,52 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal_column,
     or_,
     select,
-    text,
     true,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, caller_id
-from app.db import Database, save_changes
+from app.db import Database
 from app.keys.models import Role
 from app.missions.models import Mission, MissionAssignment, MissionHours
 from app.reference.enums import ActivitySector, MissionStatus
-from app.sql import CompiledQuery, KeysetList
+from app.reference.schemas import Day, RegionCode, UpdatedSince
+from app.sql import CompiledQuery, KeysetList, Where
 
 SORT_KEY = (Mission.updated_at, Mission.id)
-MISSION_COLUMNS = (
-    "company_id", "structure_id", "external_ref", "title", "kind", "sector",
-    "commune_code", "departement_code", "region_code", "start_date", "end_date",
-    "planned_hours", "amount_ht", "social_clause", "insertion_hours_target", "content_hash",
-)  # fmt: skip
-_SQL_TYPES = (
-    "uuid", "uuid", "varchar", "varchar", "varchar", "varchar",
-    "varchar", "varchar", "varchar", "date", "date",
-    "numeric", "numeric", "boolean", "numeric", "bytea",
-)  # fmt: skip
-_CONTENT = [c for c in MISSION_COLUMNS if c not in ("company_id", "external_ref")]
-
-# One statement for one mission or ten thousand: the rows travel as one array per
-# column, and a replayed mission whose content is unchanged is not touched.
-UPSERT = text(
-    "INSERT INTO missions ("
-    + ", ".join(MISSION_COLUMNS)
-    + ", id, status) SELECT t.*, gen_random_uuid(), 'proposee' FROM unnest("
-    + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in zip(MISSION_COLUMNS, _SQL_TYPES, strict=True))
-    + ") AS t("
-    + ", ".join(MISSION_COLUMNS)
-    + ") ON CONFLICT (company_id, external_ref) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _CONTENT)
-    + ", version = missions.version + 1, updated_at = now()"
-    " WHERE missions.content_hash IS DISTINCT FROM EXCLUDED.content_hash"
-    " RETURNING id, external_ref, (xmax = 0) AS created"
-)
 
 
 @dataclass(frozen=True)
-class MissionFilters:
-    company_id: uuid.UUID | None = None
-    structure_id: uuid.UUID | None = None
-    status: MissionStatus | None = None
-    active_from: dt.date | None = None
-    active_to: dt.date | None = None
-    sector: ActivitySector | None = None
-    region_code: str | None = None
-    updated_since: dt.datetime | None = None
+class MissionQuery:
+    """The filters of GET /v1/missions, from their query parameters to their SQL."""
+
+    company_id: Annotated[
+        uuid.UUID | None, Query(alias="company"), Where(lambda v: Mission.company_id == v)
+    ] = None
+    structure_id: Annotated[
+        uuid.UUID | None, Query(alias="structure"), Where(lambda v: Mission.structure_id == v)
+    ] = None
+    status: Annotated[MissionStatus | None, Query(), Where(lambda v: Mission.status == v)] = None
+    active_from: Annotated[
+        Day | None,
+        Query(description="Running on or after"),
+        Where(lambda v: Mission.end_date >= v),
+    ] = None
+    active_to: Annotated[
+        Day | None,
+        Query(description="Running on or before"),
+        Where(lambda v: Mission.start_date <= v),
+    ] = None
+    sector: Annotated[ActivitySector | None, Query(), Where(lambda v: Mission.sector == v)] = None
+    region_code: Annotated[
+        RegionCode | None, Query(alias="region"), Where(lambda v: Mission.region_code == v)
+    ] = None
+    updated_since: Annotated[UpdatedSince, Where(lambda v: Mission.updated_at >= v)] = None
 
 
 def visible_to(caller: Caller) -> ColumnElement[bool]:
@@ -126,99 +120,166 @@ READ_COLUMNS = (
 )
 
 PAGE = KeysetList[Caller](
-    columns=READ_COLUMNS,
-    visible=visible_to,
-    filters={
-        "company_id": lambda value: Mission.company_id == value,
-        "structure_id": lambda value: Mission.structure_id == value,
-        "status": lambda value: Mission.status == value,
-        "sector": lambda value: Mission.sector == value,
-        "region_code": lambda value: Mission.region_code == value,
-        "active_from": lambda value: Mission.end_date >= value,
-        "active_to": lambda value: Mission.start_date <= value,
-        "updated_since": lambda value: Mission.updated_at >= value,
-    },
-    sort_key=SORT_KEY,
+    columns=READ_COLUMNS, visible=visible_to, query=MissionQuery, sort_key=SORT_KEY
 )
 
 
 async def page(
     database: Database,
     caller: Caller,
-    filters: MissionFilters,
+    query: MissionQuery,
     *,
     after: Sequence[object] | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    given = {
-        "company_id": filters.company_id,
-        "structure_id": filters.structure_id,
-        "status": filters.status,
-        "sector": filters.sector,
-        "region_code": filters.region_code,
-        "active_from": filters.active_from,
-        "active_to": filters.active_to,
-        "updated_since": filters.updated_since,
-    }
-    return mission_items(await PAGE.fetch(database, caller, given, after=after, limit=limit))
+    return mission_items(await PAGE.fetch(database, caller, query, after=after, limit=limit))
+
+
+def mission_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row of READ_COLUMNS as MissionRead's JSON: the one place a mission is shaped."""
+    item = dict(row)
+    target = item["social_clause"]
+    item["social_clause"] = None if target is None else {"insertion_hours_target": target}
+    return item
 
 
 def mission_items(rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """Rows of READ_COLUMNS as MissionRead's JSON."""
-    items = [dict(row) for row in rows]
-    for item in items:
-        target = item["social_clause"]
-        item["social_clause"] = None if target is None else {"insertion_hours_target": target}
-    return items
+    return [mission_json(row) for row in rows]
 
 
-# a new mission, or nothing when the company already used the reference
-CREATE_QUERY = CompiledQuery.of(
-    insert(Mission)
-    .values(
-        {
-            **{column: bindparam(column) for column in MISSION_COLUMNS},
-            "id": func.gen_random_uuid(),
-            "status": bindparam("status"),
-        }
+class Shown(NamedTuple):
+    """A mission as answered: MissionRead's JSON and its version (the ETag)."""
+
+    mission: dict[str, Any]
+    version: int
+
+
+@functools.cache
+def _read_query(role: Role) -> CompiledQuery:
+    return CompiledQuery.of(
+        select(*READ_COLUMNS, Mission.version).where(
+            Mission.id == bindparam("mission_id"), visible_to(Caller.of_role(role))
+        )
     )
-    .on_conflict_do_nothing(index_elements=[Mission.company_id, Mission.external_ref])
-    .returning(*READ_COLUMNS, Mission.version)
-)
-_BY_REF = CompiledQuery.of(
-    select(Mission.id).where(
+
+
+async def read(
+    connection: asyncpg.Connection, caller: Caller, mission_id: uuid.UUID
+) -> Shown | None:
+    """The mission if the caller may see it."""
+    row = await _read_query(caller.role).fetchrow(
+        connection, mission_id=mission_id, **caller.parameters()
+    )
+    return None if row is None else _shown(row)
+
+
+def _shown(row: Mapping[str, Any]) -> Shown:
+    values = dict(row)
+    version = values.pop("version")
+    values.pop("created", None)
+    return Shown(mission_json(values), version)
+
+
+# What a company's write sets, in the table's order: every column but those the server
+# keeps. A column added to the model is written as soon as service.to_row gives it.
+_SERVER_KEPT = {"id", "status", "version", "created_at", "updated_at"}
+WRITTEN_COLUMNS = tuple(c for c in Mission.__table__.columns if c.name not in _SERVER_KEPT)
+_CONTENT = tuple(c.name for c in WRITTEN_COLUMNS if c.name not in ("company_id", "external_ref"))
+
+
+def _compile_write(replace: bool) -> CompiledQuery:
+    """One statement for one mission or ten thousand: the rows travel as one array per
+    column. A reference the company already used is left alone, or with ``replace``
+    replaced when its content changed (a replayed, unchanged mission is not touched)."""
+    names = [column.name for column in WRITTEN_COLUMNS]
+    arrays = (cast(bindparam(c.name), ARRAY(c.type)) for c in WRITTEN_COLUMNS)
+    rows = func.unnest(*arrays).table_valued(*names).render_derived()
+    statement = insert(Mission).from_select(
+        [*names, "id", "status"],
+        select(
+            *rows.c, func.gen_random_uuid(), literal_column(f"'{MissionStatus.proposee.value}'")
+        ),
+    )
+    key = [Mission.company_id, Mission.external_ref]
+    if replace:
+        statement = statement.on_conflict_do_update(
+            index_elements=key,
+            set_={
+                **{name: statement.excluded[name] for name in _CONTENT},
+                "version": Mission.version + literal_column("1"),
+                "updated_at": func.now(),
+            },
+            where=Mission.content_hash.is_distinct_from(statement.excluded.content_hash),
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=key)
+    # constants written into the SQL: every bound value of a compiled query is named
+    created = (literal_column("xmax") == literal_column("0")).label("created")
+    return CompiledQuery.of(statement.returning(*READ_COLUMNS, Mission.version, created))
+
+
+_WRITES = {replace: _compile_write(replace) for replace in (False, True)}
+
+
+def write_query(*, replace: bool) -> CompiledQuery:
+    """The statement :func:`write` sends (the load benchmark's baseline sends it too)."""
+    return _WRITES[replace]
+
+
+class Written(NamedTuple):
+    shown: Shown
+    created: bool
+
+
+async def write(
+    connection: asyncpg.Connection, rows: Sequence[Mapping[str, Any]], *, replace: bool
+) -> dict[str, Written]:
+    """Writes ``rows`` (of service.to_row) by the company's reference: what was written,
+    by reference. A reference not there was unchanged (``replace``) or is taken."""
+    if not rows:
+        return {}
+    columns = {column.name: [row[column.name] for row in rows] for column in WRITTEN_COLUMNS}
+    written = {}
+    for row in await _WRITES[replace].fetch(connection, **columns):
+        shown = _shown(row)
+        written[shown.mission["external_ref"]] = Written(shown, row["created"])
+    return written
+
+
+_BY_REFERENCE = CompiledQuery.of(
+    select(*READ_COLUMNS, Mission.version).where(
         Mission.company_id == bindparam("company_id"),
         Mission.external_ref == bindparam("external_ref"),
     )
 )
 
 
-async def create(database: Database, row: dict[str, Any]) -> tuple[dict[str, Any], int] | uuid.UUID:
-    """Writes a new mission in one statement: its JSON and version, or the id of the
-    company's mission that already has the reference."""
-    async with database.connection() as connection:
-        created = await CREATE_QUERY.fetchrow(connection, status=MissionStatus.proposee, **row)
-        if created is None:
-            existing = await _BY_REF.fetchrow(
-                connection, company_id=row["company_id"], external_ref=row["external_ref"]
-            )
-            assert existing is not None
-            return uuid.UUID(str(existing["id"]))
-    values = dict(created)
-    version = values.pop("version")
-    return mission_items([values])[0], version
+async def by_reference(
+    connection: asyncpg.Connection, company_id: uuid.UUID, external_ref: str
+) -> Shown | None:
+    """The company's mission that has the reference."""
+    row = await _BY_REFERENCE.fetchrow(connection, company_id=company_id, external_ref=external_ref)
+    return None if row is None else _shown(row)
 
 
-async def upsert(
-    session: AsyncSession, rows: Sequence[dict[str, Any]]
-) -> dict[str, tuple[uuid.UUID, bool]]:
-    """Creates or replaces missions by (company, external_ref); returns, for those
-    written, their id and whether created. A row not returned was unchanged."""
-    if not rows:
-        return {}
-    columns = {column: [row[column] for row in rows] for column in MISSION_COLUMNS}
-    result = await session.execute(UPSERT, columns)
-    return {ref: (mission_id, created) for mission_id, ref, created in result}
+_SET_STATUS = CompiledQuery.of(
+    update(Mission)
+    .where(Mission.id == bindparam("mission_id"))
+    .values(
+        status=bindparam("status"),
+        version=Mission.version + literal_column("1"),
+        updated_at=func.now(),
+    )
+    .returning(*READ_COLUMNS, Mission.version)
+)
+
+
+async def set_status(
+    connection: asyncpg.Connection, mission_id: uuid.UUID, status: MissionStatus
+) -> Shown:
+    row = await _SET_STATUS.fetchrow(connection, mission_id=mission_id, status=status.value)
+    assert row is not None
+    return _shown(row)
 
 
 class Existing(NamedTuple):
@@ -230,34 +291,30 @@ class Existing(NamedTuple):
     staffed: bool  # salariés assigned, or hours recorded
 
 
+_STAFFED = or_(
+    exists().where(MissionAssignment.mission_id == Mission.id),
+    exists().where(MissionHours.mission_id == Mission.id),
+)
+_CURRENT = CompiledQuery.of(
+    select(
+        Mission.external_ref, Mission.id, Mission.content_hash, Mission.structure_id, _STAFFED
+    ).where(
+        Mission.company_id == bindparam("company_id"),
+        # one array parameter, not one parameter per reference: batches hold 10 000
+        Mission.external_ref == any_(cast(bindparam("refs"), ARRAY(String))),
+    )
+)
+
+
 async def current(
-    session: AsyncSession, company_id: uuid.UUID, refs: Sequence[str]
+    connection: asyncpg.Connection, company_id: uuid.UUID, refs: Sequence[str]
 ) -> dict[str, Existing]:
     """The company's missions among ``refs``."""
-    # one array parameter, not one parameter per reference: batches hold 10 000
-    wanted = any_(cast(bindparam("refs", list(refs)), ARRAY(String)))
-    staffed = or_(
-        exists().where(MissionAssignment.mission_id == Mission.id),
-        exists().where(MissionHours.mission_id == Mission.id),
-    )
-    rows = await session.execute(
-        select(
-            Mission.external_ref,
-            Mission.id,
-            Mission.content_hash,
-            Mission.structure_id,
-            staffed,
-        ).where(Mission.company_id == company_id, Mission.external_ref == wanted)
-    )
+    rows = await _CURRENT.fetch(connection, company_id=company_id, refs=list(refs))
     return {
-        ref: Existing(mission_id, content_hash, structure_id, is_staffed)
-        for ref, mission_id, content_hash, structure_id, is_staffed in rows
+        ref: Existing(uuid.UUID(str(mission_id)), content_hash, uuid.UUID(str(structure)), staffed)
+        for ref, mission_id, content_hash, structure, staffed in rows
     }
-
-
-async def save(session: AsyncSession, mission: Mission, changes: dict[str, Any]) -> Mission:
-    await save_changes(session, mission, changes)
-    return mission
 
 
 async def assign(session: AsyncSession, mission_id: uuid.UUID, salarie_id: uuid.UUID) -> None:

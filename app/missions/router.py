@@ -14,7 +14,7 @@ from app.audit.in_transaction import nothing_written
 from app.auth import Caller, require
 from app.companies import repository as companies
 from app.concurrency import IfMatch, check_if_match, etag, versioned
-from app.db import DatabaseDep, SessionDep
+from app.db import DatabaseDep, SessionDep, driver_connection
 from app.errors import (
     BadRequest,
     BatchRejected,
@@ -35,7 +35,7 @@ from app.keys.models import Role, Scope
 from app.lean import fast_path
 from app.missions import repository, service
 from app.missions.models import Mission
-from app.missions.repository import MissionFilters
+from app.missions.repository import MissionQuery
 from app.missions.rules import ai_placement_violations, allowed_next, may_move
 from app.missions.schemas import (
     AssignmentCreate,
@@ -52,8 +52,7 @@ from app.missions.schemas import (
     StatusChange,
 )
 from app.pagination import PageDep
-from app.reference.enums import ActivitySector, MissionStatus
-from app.reference.schemas import Day, MonthInPath, QueryFlag, RegionCode, UpdatedSince
+from app.reference.schemas import MonthInPath, QueryFlag
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.rules import RulesDep, refuse_blocking
@@ -100,19 +99,11 @@ async def create_mission(
         if body.company_id is None or not await companies.exists(database, body.company_id):
             raise _unknown_company(body.company_id)
         company_id = body.company_id
-    refs = await service.References.read(database, [body.structure_id])
-    row = service.to_row(body, body.external_ref, company_id, refs)
-    if isinstance(row, list):
-        service.refuse(row)
-        raise AssertionError("unreachable")
-    created = await repository.create(database, row)
-    if isinstance(created, uuid.UUID):
-        raise Conflict(
-            f"the company's mission {body.external_ref} exists as {created}",
-            errors=[field_problem("external_ref", "already used by this company")],
-            extra={"existing_mission_id": str(created)},
+    async with database.connection() as connection:
+        written = await service.write_mission(
+            connection, body, body.external_ref, company_id, replace=False
         )
-    mission, version = created
+    mission, version = written.shown
     return DirectJSONResponse(
         mission,
         status_code=status.HTTP_201_CREATED,
@@ -145,10 +136,10 @@ async def upsert_mission(
     if existing is not None:
         await repository.lock(session, existing.id)
         check_if_match(if_match, existing.version)
-    mission = await _write(session, body, external_ref, owner)
-    response.status_code = status.HTTP_200_OK if existing else status.HTTP_201_CREATED
-    response.headers["ETag"] = etag(mission.version)
-    return service.mission_read(mission)
+    connection = await driver_connection(session)
+    written = await service.write_mission(connection, body, external_ref, owner, replace=True)
+    response.status_code = status.HTTP_201_CREATED if written.created else status.HTTP_200_OK
+    return _answer(written.shown, response)
 
 
 BULK_RESPONSES = {
@@ -252,7 +243,8 @@ async def _batch(
     mode, dry_run = options.mode, options.dry_run
     owner = await _company_of(session, caller, options.company_id)
     request.state.audit_fields = names_of(items)
-    report = await service.bulk(session, items, company_id=owner, mode=mode, dry_run=dry_run)
+    connection = await driver_connection(session)
+    report = await service.bulk(connection, items, company_id=owner, mode=mode, dry_run=dry_run)
     if not report["written"]:
         nothing_written(request)
     errors = report["counts"]["error"]
@@ -278,33 +270,23 @@ async def _batch(
 async def list_missions(
     database: DatabaseDep,
     caller: MissionReader,
+    query: Annotated[MissionQuery, Depends()],
     page: PageDep,
-    company: Annotated[uuid.UUID | None, Query()] = None,
-    structure: Annotated[uuid.UUID | None, Query()] = None,
-    status: Annotated[MissionStatus | None, Query()] = None,
-    active_from: Annotated[Day | None, Query(description="Running on or after")] = None,
-    active_to: Annotated[Day | None, Query(description="Running on or before")] = None,
-    sector: Annotated[ActivitySector | None, Query()] = None,
-    region: Annotated[RegionCode | None, Query()] = None,
-    updated_since: UpdatedSince = None,
 ) -> Response:
-    filters = MissionFilters(
-        company, structure, status, active_from, active_to, sector, region, updated_since
+    rows = await repository.page(database, caller, query, after=page.after(LIST), limit=page.limit)
+    gone = await tombstones(
+        database, caller, SyncedResource.missions, query.updated_since, page, LIST
     )
-    rows = await repository.page(
-        database, caller, filters, after=page.after(LIST), limit=page.limit
-    )
-    gone = await tombstones(database, caller, SyncedResource.missions, updated_since, page, LIST)
     return DirectJSONResponse(sync_page_of(rows, gone, page, LIST, repository.PAGE.sort_key_names))
 
 
 @router.get("/{mission_id}", summary="Read a mission", responses={**versioned(200)})
 async def read_mission(
-    mission_id: uuid.UUID, session: SessionDep, caller: MissionReader, response: Response
+    mission_id: uuid.UUID, database: DatabaseDep, caller: MissionReader, response: Response
 ) -> MissionRead:
-    mission = await _visible(session, caller, mission_id)
-    response.headers["ETag"] = etag(mission.version)
-    return service.mission_read(mission)
+    async with database.connection() as connection:
+        shown = await repository.read(connection, caller, mission_id)
+    return _answer(found(shown, NO_MISSION), response)
 
 
 @router.patch(
@@ -321,18 +303,19 @@ async def update_mission(
     response: Response,
     if_match: IfMatch = None,
 ) -> MissionRead:
-    await _visible(session, caller, mission_id)
-    mission = await repository.lock(session, mission_id)
-    assert mission is not None
-    check_if_match(if_match, mission.version)
-    current = service.mission_read(mission).model_dump(include=set(MissionInput.model_fields))
+    await repository.lock(session, mission_id)
+    connection = await driver_connection(session)
+    shown = found(await repository.read(connection, caller, mission_id), NO_MISSION)
+    check_if_match(if_match, shown.version)
+    current = {name: shown.mission[name] for name in MissionInput.model_fields}
     try:
         merged = MissionInput.model_validate(current | body.model_dump(exclude_unset=True))
     except ValidationError as error:
         raise from_pydantic(error) from None
-    mission = await _write(session, merged, mission.external_ref, mission.company_id)
-    response.headers["ETag"] = etag(mission.version)
-    return service.mission_read(mission)
+    written = await service.write_mission(
+        connection, merged, shown.mission["external_ref"], shown.mission["company_id"], replace=True
+    )
+    return _answer(written.shown, response)
 
 
 @router.post(
@@ -361,9 +344,8 @@ async def change_mission_status(
         )
     if not may_move(caller.role, body.status):
         raise Forbidden(f"a {caller.role.value} key may not make a mission {body.status.value}")
-    mission = await repository.save(session, mission, {"status": body.status})
-    response.headers["ETag"] = etag(mission.version)
-    return service.mission_read(mission)
+    shown = await repository.set_status(await driver_connection(session), mission.id, body.status)
+    return _answer(shown, response)
 
 
 @router.post(
@@ -454,10 +436,16 @@ async def list_mission_hours(
     )
 
 
+NO_MISSION = "no mission with this id"
+
+
 async def _visible(session: SessionDep, caller: Caller, mission_id: uuid.UUID) -> Mission:
-    return found(
-        await repository.get_visible(session, caller, mission_id), "no mission with this id"
-    )
+    return found(await repository.get_visible(session, caller, mission_id), NO_MISSION)
+
+
+def _answer(shown: repository.Shown, response: Response) -> MissionRead:
+    response.headers["ETag"] = etag(shown.version)
+    return MissionRead.model_validate(shown.mission)
 
 
 def own_company(caller: Caller, requested: uuid.UUID | None) -> uuid.UUID | None:
@@ -493,23 +481,6 @@ async def _company_of(
     if requested is None or await companies.lock(session, requested) is None:
         raise _unknown_company(requested, location="query")
     return requested
-
-
-async def _write(
-    session: SessionDep, body: MissionInput, external_ref: str, company_id: uuid.UUID
-) -> Mission:
-    refs = await service.References.load(session, [body.structure_id])
-    row = service.to_row(body, external_ref, company_id, refs)
-    if isinstance(row, list):
-        service.refuse(row)
-        raise AssertionError("unreachable")
-    existing = await repository.current(session, company_id, [external_ref])
-    if (move := service.staffed_move(row, existing, at="/body")) is not None:
-        raise move
-    await repository.upsert(session, [row])
-    mission = await repository.by_ref(session, company_id, external_ref)
-    assert mission is not None
-    return mission
 
 
 async def _structure_salarie(

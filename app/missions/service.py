@@ -5,12 +5,11 @@ import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
+import asyncpg
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import Database
 from app.errors import (
     PROBLEM_TYPE_BASE,
     Conflict,
@@ -19,16 +18,14 @@ from app.errors import (
     ProblemDocument,
     UnknownReference,
     ValidationFailed,
+    field_problem,
     json_pointer,
 )
 from app.missions import repository
-from app.missions.models import Mission
 from app.missions.rules import kind_fits, structure_may_change
 from app.missions.schemas import (
     MissionCreate,
     MissionInput,
-    MissionRead,
-    SocialClause,
 )
 from app.reference import repository as reference
 from app.reference.enums import StructureKind
@@ -41,24 +38,18 @@ _ITEMS = TypeAdapter(list[MissionCreate])
 
 @dataclass(frozen=True)
 class References:
-    """What checking a batch needs from the reference tables, read once per batch."""
+    """What checking missions needs from the reference tables, read once per write."""
 
     departement_regions: dict[str, str]
     structure_kinds: dict[uuid.UUID, StructureKind]
 
     @classmethod
-    async def load(cls, session: AsyncSession, structure_ids: Iterable[uuid.UUID]) -> "References":
+    async def read(
+        cls, connection: asyncpg.Connection, structure_ids: Iterable[uuid.UUID]
+    ) -> "References":
         return cls(
-            await reference.departement_regions(session),
-            await structures.kinds(session, list(set(structure_ids))),
-        )
-
-    @classmethod
-    async def read(cls, database: Database, structure_ids: Iterable[uuid.UUID]) -> "References":
-        """:meth:`load` for the hot paths: the régions read once per process."""
-        return cls(
-            await reference.departement_regions_once(database),
-            await structures.kinds_of(database, list(set(structure_ids))),
+            await reference.departement_regions(connection),
+            await structures.kinds(connection, list(set(structure_ids))),
         )
 
 
@@ -111,39 +102,46 @@ def to_row(
     }
 
 
-def refuse(problems: Sequence[FieldProblem]) -> None:
-    if problems:
-        raise UnknownReference(
-            "the mission does not fit the reference data",
-            errors=[FieldProblem(pointer="/body" + p.pointer, detail=p.detail) for p in problems],
-        )
-
-
-def mission_read(mission: Mission) -> MissionRead:
-    return MissionRead(
-        id=mission.id,
-        company_id=mission.company_id,
-        structure_id=mission.structure_id,
-        external_ref=mission.external_ref,
-        title=mission.title,
-        kind=mission.kind,
-        sector=mission.sector,
-        commune_code=mission.commune_code,
-        departement_code=mission.departement_code,
-        region_code=mission.region_code,
-        start_date=mission.start_date,
-        end_date=mission.end_date,
-        planned_hours=mission.planned_hours,
-        amount_ht=mission.amount_ht,
-        social_clause=(
-            SocialClause(insertion_hours_target=mission.insertion_hours_target)
-            if mission.insertion_hours_target is not None
-            else None
-        ),
-        status=mission.status,
-        created_at=mission.created_at,
-        updated_at=mission.updated_at,
+def refuse(problems: Sequence[FieldProblem]) -> NoReturn:
+    raise UnknownReference(
+        "the mission does not fit the reference data",
+        errors=[FieldProblem(pointer="/body" + p.pointer, detail=p.detail) for p in problems],
     )
+
+
+async def write_mission(
+    connection: asyncpg.Connection,
+    mission: MissionInput,
+    external_ref: str,
+    company_id: uuid.UUID,
+    *,
+    replace: bool,
+) -> repository.Written:
+    """The one way a single mission is written (the API's create, upsert by reference
+    and change of terms, the demo): checked against the reference data and, when it
+    replaces one, against its staffing. Without ``replace``, a reference the company
+    already used is a conflict naming its mission."""
+    row = to_row(
+        mission, external_ref, company_id, await References.read(connection, [mission.structure_id])
+    )
+    if isinstance(row, list):
+        refuse(row)
+    if replace:
+        existing = await repository.current(connection, company_id, [external_ref])
+        if (move := staffed_move(row, existing, at="/body")) is not None:
+            raise move
+    written = await repository.write(connection, [row], replace=replace)
+    if external_ref in written:
+        return written[external_ref]
+    there = await repository.by_reference(connection, company_id, external_ref)
+    assert there is not None
+    if not replace:
+        raise Conflict(
+            f"the company's mission {external_ref} exists as {there.mission['id']}",
+            errors=[field_problem("external_ref", "already used by this company")],
+            extra={"existing_mission_id": str(there.mission["id"])},
+        )
+    return repository.Written(there, created=False)  # replayed unchanged
 
 
 # --- bulk ---------------------------------------------------------------------------
@@ -191,7 +189,7 @@ def parse_items(raw_items: Sequence[object]) -> list[tuple[Item, MissionCreate |
 
 
 async def bulk(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     raw_items: Sequence[object],
     *,
     company_id: uuid.UUID,
@@ -202,7 +200,7 @@ async def bulk(
     data: ten thousand items are answered without a model object each)."""
     parsed = parse_items(raw_items)
     valid = [(item, mission) for item, mission in parsed if mission is not None]
-    refs = await References.load(session, [mission.structure_id for _, mission in valid])
+    refs = await References.read(connection, [mission.structure_id for _, mission in valid])
     seen: set[str] = set()
     for item, mission in valid:
         if mission.external_ref in seen:
@@ -223,7 +221,7 @@ async def bulk(
             item.row = row
     items = [item for item, _ in parsed]
     existing = await repository.current(
-        session, company_id, [item.row["external_ref"] for item in items if item.row is not None]
+        connection, company_id, [item.row["external_ref"] for item in items if item.row is not None]
     )
     for item in items:
         if item.row is None:
@@ -233,7 +231,7 @@ async def bulk(
     rows = [item.row for item in items if item.row is not None]
     has_errors = len(rows) < len(items)
     write = not dry_run and not (mode == "atomic" and has_errors)
-    outcomes = await _outcomes(session, rows, existing, write=write)
+    outcomes = await _outcomes(connection, rows, existing, write=write)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "error": 0}
     results = []
     for item in items:
@@ -270,7 +268,7 @@ def staffed_move(
 
 
 async def _outcomes(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     rows: Sequence[dict[str, Any]],
     existing: dict[str, repository.Existing],
     *,
@@ -283,11 +281,11 @@ async def _outcomes(
         return {
             row["external_ref"]: _predicted(row, existing.get(row["external_ref"])) for row in rows
         }
-    written = await repository.upsert(session, rows)
+    written = await repository.write(connection, rows, replace=True)
     outcomes: dict[str, tuple[uuid.UUID | None, Any]] = {}
     for ref in refs:
         if ref in written:
-            mission_id, created = written[ref]
+            mission_id, created = written[ref].shown.mission["id"], written[ref].created
             outcomes[ref] = (mission_id, "created" if created else "updated")
         else:
             outcomes[ref] = (existing[ref].id, "unchanged")

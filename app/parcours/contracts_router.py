@@ -2,7 +2,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Request, Response
 
 from app.auth import Caller, PersonalReader, PersonalWriter
 from app.db import DatabaseDep, SessionDep
@@ -11,8 +11,8 @@ from app.idempotency.admission import about_salarie
 from app.lean import fast_path
 from app.pagination import Page, PageDep, build_page
 from app.parcours import repository, service
-from app.parcours.models import Contract, ContractAmendment, MonthlyHours
-from app.parcours.repository import ContractFilters
+from app.parcours.models import Contract, ContractAmendment
+from app.parcours.repository import ContractQuery
 from app.parcours.rules import ContractFacts, hours_violations
 from app.parcours.schemas import (
     AmendmentCreate,
@@ -22,12 +22,11 @@ from app.parcours.schemas import (
     HoursRead,
     HoursSet,
 )
-from app.reference.enums import ContractKind, Severity
-from app.reference.schemas import Day, MonthInPath, UpdatedSince
+from app.reference.enums import Severity
+from app.reference.schemas import MonthInPath
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.rules import RulesDep, as_problems, blocking, refuse_blocking
-from app.salaries import repository as salaries
 from app.salaries.privacy import refuse_if_pseudonymised
 from app.tombstones.paging import sync_page_of
 from app.tombstones.schemas import SyncPage
@@ -39,6 +38,7 @@ router = api_router(
 )
 WRITE_PROBLEMS = problem_responses(400, 409, 413, 415)
 LIST = "contracts_by_update"  # a cursor of its own: not the parcours list's order
+NO_CONTRACT = "no contract with this id"
 
 
 @router.post(
@@ -77,20 +77,11 @@ async def validate_contract(
 async def list_contracts(
     database: DatabaseDep,
     caller: PersonalReader,
+    query: Annotated[ContractQuery, Depends()],
     page: PageDep,
-    structure: Annotated[uuid.UUID | None, Query()] = None,
-    parcours: Annotated[uuid.UUID | None, Query()] = None,
-    salarie: Annotated[uuid.UUID | None, Query()] = None,
-    kind: Annotated[ContractKind | None, Query()] = None,
-    active_from: Annotated[Day | None, Query(description="Running on or after")] = None,
-    active_to: Annotated[Day | None, Query(description="Running on or before")] = None,
-    updated_since: UpdatedSince = None,
 ) -> Response:
-    filters = ContractFilters(
-        structure, parcours, salarie, kind, active_from, active_to, updated_since
-    )
     rows = await repository.contract_page(
-        database, caller, filters, after=page.after(LIST), limit=page.limit
+        database, caller, query, after=page.after(LIST), limit=page.limit
     )
     sort_key = repository.CONTRACT_PAGE.sort_key_names
     return DirectJSONResponse(sync_page_of(rows, [], page, LIST, sort_key))
@@ -105,9 +96,10 @@ async def list_contracts(
 async def read_contract(
     contract_id: uuid.UUID, database: DatabaseDep, caller: PersonalReader
 ) -> Response:
-    contract = found(
-        await repository.read_contract(database, caller, contract_id), "no contract with this id"
-    )
+    async with database.connection() as connection:
+        contract = found(
+            await repository.read_contract(connection, caller, contract_id), NO_CONTRACT
+        )
     return DirectJSONResponse(contract)
 
 
@@ -126,13 +118,13 @@ async def amend_contract(
     rules: RulesDep,
     request: Request,
 ) -> ContractRead:
-    contract = await visible_contract(session, caller, contract_id)
-    salarie = await salaries.lock(session, contract.salarie_id)
-    assert salarie is not None
+    salarie = found(
+        await repository.lock_salarie_of_contract(session, caller, contract_id), NO_CONTRACT
+    )
     refuse_if_pseudonymised(salarie)
     about_salarie(request, salarie.id)
-    parcours = await repository.visible(session, caller, contract.parcours_id)
     contract = await visible_contract(session, caller, contract_id)
+    parcours = await repository.visible(session, caller, contract.parcours_id)
     new_end = body.end_date if "end_date" in body.model_fields_set else contract.end_date
     new_hours = body.weekly_hours or contract.weekly_hours
     if body.signed_on < contract.start_date:
@@ -157,7 +149,7 @@ async def amend_contract(
         previous_weekly_hours=contract.weekly_hours,
         new_weekly_hours=new_hours,
     )
-    contract = await repository.amend(
+    await repository.amend(
         session,
         contract,
         amendment,
@@ -167,7 +159,7 @@ async def amend_contract(
             "warnings": [w.model_dump() for w in warnings],
         },
     )
-    return (await service.contract_reads(session, [contract]))[0]
+    return await service.contract_read(session, caller, contract_id)
 
 
 @router.get("/{contract_id}/hours", summary="Hours worked, month by month")
@@ -176,7 +168,7 @@ async def list_contract_hours(
 ) -> Page[HoursRead]:
     await visible_contract(session, caller, contract_id)
     rows = await repository.hours(session, contract_id, after=page.after("hours"), limit=page.limit)
-    items = [_hours_read(row) for row in rows]
+    items = [HoursRead.model_validate(row) for row in rows]
     return build_page(items, page, "hours", lambda h: (f"{h.month}-01",))
 
 
@@ -197,23 +189,16 @@ async def set_contract_hours(
     caller: PersonalWriter,
     rules: RulesDep,
 ) -> Response:
-    facts = found(
-        await repository.contract_facts(database, caller, contract_id), "no contract with this id"
-    )
+    facts = found(await repository.contract_facts(database, caller, contract_id), NO_CONTRACT)
     first_day = dt.date.fromisoformat(f"{month}-01")
     refuse_blocking(hours_violations(ContractFacts(*facts), first_day, body.hours, rules))
-    row = await repository.put_hours(database, contract_id, first_day, body.hours)
-    return DirectJSONResponse({**row, "month": month})
+    return DirectJSONResponse(
+        await repository.put_hours(database, contract_id, first_day, body.hours)
+    )
 
 
 async def visible_contract(session: SessionDep, caller: Caller, contract_id: uuid.UUID) -> Contract:
     return found(
         await repository.get_contract_visible(session, caller, contract_id),
-        "no contract with this id",
-    )
-
-
-def _hours_read(row: MonthlyHours) -> HoursRead:
-    return HoursRead(
-        contract_id=row.contract_id, month=row.month.strftime("%Y-%m"), hours=row.hours
+        NO_CONTRACT,
     )

@@ -3,12 +3,14 @@
 import datetime as dt
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from sqlalchemy import String, bindparam, cast, func, select, text, update
+import asyncpg
+from fastapi import Query
+from sqlalchemy import Select, String, bindparam, cast, func, select, text, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,17 +30,27 @@ from app.parcours.models import (
     Parcours,
 )
 from app.reference.enums import ContractKind, ParcoursStatus, StructureKind
+from app.reference.schemas import Day, UpdatedSince
 from app.salaries.models import PassIae, Salarie
 from app.salaries.repository import owned_by
-from app.sql import CompiledQuery, KeysetList
+from app.sql import CompiledQuery, KeysetList, Where
 from app.structures.models import Structure
 
 
 @dataclass(frozen=True)
-class ParcoursFilters:
-    structure_id: uuid.UUID | None = None
-    salarie_id: uuid.UUID | None = None
-    status: ParcoursStatus | None = None
+class ParcoursQuery:
+    """The filters of GET /v1/parcours, from their query parameters to their SQL."""
+
+    structure_id: Annotated[
+        uuid.UUID | None, Query(alias="structure"), Where(lambda v: Parcours.structure_id == v)
+    ] = None
+    salarie_id: Annotated[
+        uuid.UUID | None, Query(alias="salarie"), Where(lambda v: Parcours.salarie_id == v)
+    ] = None
+    status: Annotated[ParcoursStatus | None, Query(), Where(lambda v: Parcours.status == v)] = None
+
+
+NO_PARCOURS = "no parcours with this id"
 
 
 async def get_visible(
@@ -52,7 +64,7 @@ async def get_visible(
 
 async def visible(session: AsyncSession, caller: Caller, parcours_id: uuid.UUID) -> Parcours:
     """The parcours, or a 404: one the caller may not see is not found either."""
-    return found(await get_visible(session, caller, parcours_id), "no parcours with this id")
+    return found(await get_visible(session, caller, parcours_id), NO_PARCOURS)
 
 
 PAGE = KeysetList[Caller](
@@ -69,11 +81,7 @@ PAGE = KeysetList[Caller](
         Parcours.updated_at,
     ),
     visible=lambda caller: owned_by(caller, Parcours.structure_id),
-    filters={
-        "structure_id": lambda value: Parcours.structure_id == value,
-        "salarie_id": lambda value: Parcours.salarie_id == value,
-        "status": lambda value: Parcours.status == value,
-    },
+    query=ParcoursQuery,
     sort_key=(Parcours.updated_at, Parcours.id),
 )
 
@@ -81,17 +89,12 @@ PAGE = KeysetList[Caller](
 async def page(
     database: Database,
     caller: Caller,
-    filters: ParcoursFilters,
+    query: ParcoursQuery,
     *,
     after: Sequence[object] | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    given = {
-        "structure_id": filters.structure_id,
-        "salarie_id": filters.salarie_id,
-        "status": filters.status,
-    }
-    return await PAGE.fetch(database, caller, given, after=after, limit=limit)
+    return await PAGE.fetch(database, caller, query, after=after, limit=limit)
 
 
 async def open_parcours(session: AsyncSession, salarie_id: uuid.UUID) -> Parcours | None:
@@ -99,6 +102,32 @@ async def open_parcours(session: AsyncSession, salarie_id: uuid.UUID) -> Parcour
         Parcours.salarie_id == salarie_id, Parcours.status == ParcoursStatus.en_cours
     )
     return await session.scalar(statement.limit(1))
+
+
+async def lock_salarie_of_parcours(
+    session: AsyncSession, caller: Caller, parcours_id: uuid.UUID
+) -> Salarie | None:
+    """The salarié of a parcours the caller may see, locked (in one statement): a write
+    that checks across the salarié's contracts takes it first."""
+    owner = select(Parcours.salarie_id).where(
+        Parcours.id == parcours_id, owned_by(caller, Parcours.structure_id)
+    )
+    return await _lock_salarie(session, owner)
+
+
+async def lock_salarie_of_contract(
+    session: AsyncSession, caller: Caller, contract_id: uuid.UUID
+) -> Salarie | None:
+    """:func:`lock_salarie_of_parcours`, from one of the salarié's contracts."""
+    owner = select(Contract.salarie_id).where(
+        Contract.id == contract_id, owned_by(caller, Contract.structure_id)
+    )
+    return await _lock_salarie(session, owner)
+
+
+async def _lock_salarie(session: AsyncSession, owner: Select[uuid.UUID]) -> Salarie | None:
+    statement = select(Salarie).where(Salarie.id == owner.scalar_subquery()).with_for_update()
+    return await session.scalar(statement.execution_options(populate_existing=True))
 
 
 async def add(session: AsyncSession, record: RecordT) -> RecordT:
@@ -160,11 +189,13 @@ async def context(
 
 async def contracts(
     session: AsyncSession, parcours_id: uuid.UUID, *, after: Sequence[object] | None, limit: int
-) -> Sequence[Contract]:
-    statement = select(Contract).where(Contract.parcours_id == parcours_id)
-    return (
-        await session.scalars(keyset(statement, (Contract.start_date, Contract.id), after, limit))
-    ).all()
+) -> list[dict[str, Any]]:
+    """A parcours' contracts as ContractRead's JSON, in the order they start."""
+    statement = select(*CONTRACT_COLUMNS).where(Contract.parcours_id == parcours_id)
+    rows = await session.execute(
+        keyset(statement, (Contract.start_date, Contract.id), after, limit)
+    )
+    return [contract_json(row._asdict()) for row in rows]
 
 
 async def get_contract_visible(
@@ -224,29 +255,37 @@ CONTRACT_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class ContractFilters:
-    structure_id: uuid.UUID | None = None
-    parcours_id: uuid.UUID | None = None
-    salarie_id: uuid.UUID | None = None
-    kind: ContractKind | None = None
-    active_from: dt.date | None = None
-    active_to: dt.date | None = None
-    updated_since: dt.datetime | None = None
+class ContractQuery:
+    """The filters of GET /v1/contracts, from their query parameters to their SQL."""
+
+    structure_id: Annotated[
+        uuid.UUID | None, Query(alias="structure"), Where(lambda v: Contract.structure_id == v)
+    ] = None
+    parcours_id: Annotated[
+        uuid.UUID | None, Query(alias="parcours"), Where(lambda v: Contract.parcours_id == v)
+    ] = None
+    salarie_id: Annotated[
+        uuid.UUID | None, Query(alias="salarie"), Where(lambda v: Contract.salarie_id == v)
+    ] = None
+    kind: Annotated[ContractKind | None, Query(), Where(lambda v: Contract.kind == v)] = None
+    active_from: Annotated[
+        Day | None,
+        Query(description="Running on or after"),
+        # a contract without an end runs on: it meets every later period
+        Where(lambda v: func.coalesce(Contract.end_date, v) >= v),
+    ] = None
+    active_to: Annotated[
+        Day | None,
+        Query(description="Running on or before"),
+        Where(lambda v: Contract.start_date <= v),
+    ] = None
+    updated_since: Annotated[UpdatedSince, Where(lambda v: Contract.updated_at >= v)] = None
 
 
 CONTRACT_PAGE = KeysetList[Caller](
     columns=CONTRACT_COLUMNS,
     visible=lambda caller: owned_by(caller, Contract.structure_id),
-    filters={
-        "structure_id": lambda value: Contract.structure_id == value,
-        "parcours_id": lambda value: Contract.parcours_id == value,
-        "salarie_id": lambda value: Contract.salarie_id == value,
-        "kind": lambda value: Contract.kind == value,
-        # a contract without an end runs on: it meets every later period
-        "active_from": lambda value: func.coalesce(Contract.end_date, value) >= value,
-        "active_to": lambda value: Contract.start_date <= value,
-        "updated_since": lambda value: Contract.updated_at >= value,
-    },
+    query=ContractQuery,
     sort_key=(Contract.updated_at, Contract.id),
 )
 
@@ -254,23 +293,14 @@ CONTRACT_PAGE = KeysetList[Caller](
 async def contract_page(
     database: Database,
     caller: Caller,
-    filters: ContractFilters,
+    query: ContractQuery,
     *,
     after: Sequence[object] | None,
     limit: int,
 ) -> list[dict[str, Any]]:
     """Contracts across parcours, as ContractRead's JSON, ordered by last update."""
-    given = {
-        "structure_id": filters.structure_id,
-        "parcours_id": filters.parcours_id,
-        "salarie_id": filters.salarie_id,
-        "kind": filters.kind,
-        "active_from": filters.active_from,
-        "active_to": filters.active_to,
-        "updated_since": filters.updated_since,
-    }
-    rows = await CONTRACT_PAGE.fetch(database, caller, given, after=after, limit=limit)
-    return [_with_amendments(row) for row in rows]
+    rows = await CONTRACT_PAGE.fetch(database, caller, query, after=after, limit=limit)
+    return [contract_json(row) for row in rows]
 
 
 @functools.cache
@@ -283,16 +313,19 @@ def contract_query(role: Role) -> CompiledQuery:
 
 
 async def read_contract(
-    database: Database, caller: Caller, contract_id: uuid.UUID
+    connection: asyncpg.Connection, caller: Caller, contract_id: uuid.UUID
 ) -> dict[str, Any] | None:
     """The contract as ContractRead's JSON, avenants included, in one round trip."""
-    contract = await contract_query(caller.role).one(
-        database, contract_id=contract_id, **caller.parameters()
+    row = await contract_query(caller.role).fetchrow(
+        connection, contract_id=contract_id, **caller.parameters()
     )
-    return None if contract is None else _with_amendments(contract)
+    return None if row is None else contract_json(row)
 
 
-def _with_amendments(contract: dict[str, Any]) -> dict[str, Any]:
+def contract_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row of CONTRACT_COLUMNS as ContractRead's JSON: the one place a contract is
+    shaped (its avenants come as one array of row values)."""
+    contract = dict(row)
     contract["amendments"] = [
         dict(zip(_AMENDMENT_NAMES, amendment, strict=True))
         for amendment in contract["amendments"] or []
@@ -345,31 +378,29 @@ async def put_hours(
     it once, and the monthly aggregates follow by trigger."""
     row = await SET_HOURS_QUERY.one(database, contract_id=contract_id, month=month, hours=hours)
     assert row is not None
-    return row
+    return hours_json(row)
 
 
-async def amendments(
-    session: AsyncSession, contract_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[ContractAmendment]]:
-    rows = await session.scalars(
-        select(ContractAmendment)
-        .where(ContractAmendment.contract_id.in_(contract_ids))
-        .order_by(ContractAmendment.signed_on, ContractAmendment.created_at)
-    )
-    found: dict[uuid.UUID, list[ContractAmendment]] = {
-        contract_id: [] for contract_id in contract_ids
+def hours_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A contract's hours of a month as HoursRead's JSON: the one place they are shaped."""
+    return {
+        "contract_id": row["contract_id"],
+        "month": row["month"].strftime("%Y-%m"),
+        "hours": row["hours"],
     }
-    for amendment in rows:
-        found[amendment.contract_id].append(amendment)
-    return found
 
 
 async def amend(
     session: AsyncSession, contract: Contract, amendment: ContractAmendment, changes: dict[str, Any]
-) -> Contract:
+) -> None:
+    """Records the avenant and the contract's new terms (answered by read_contract)."""
     session.add(amendment)
-    await save_changes(session, contract, changes)
-    return contract
+    await save_changes(session, contract, changes, read_back=False)
+
+
+async def sign(session: AsyncSession, contract: Contract) -> None:
+    """Records a new contract (answered by read_contract)."""
+    await insert_record(session, contract, read_back=False)
 
 
 async def set_hours(
@@ -381,9 +412,12 @@ async def set_hours(
 
 async def hours(
     session: AsyncSession, contract_id: uuid.UUID, *, after: Sequence[object] | None, limit: int
-) -> Sequence[MonthlyHours]:
-    statement = select(MonthlyHours).where(MonthlyHours.contract_id == contract_id)
-    return (await session.scalars(keyset(statement, (MonthlyHours.month,), after, limit))).all()
+) -> list[dict[str, Any]]:
+    statement = select(MonthlyHours.contract_id, MonthlyHours.month, MonthlyHours.hours).where(
+        MonthlyHours.contract_id == contract_id
+    )
+    rows = await session.execute(keyset(statement, (MonthlyHours.month,), after, limit))
+    return [hours_json(row._asdict()) for row in rows]
 
 
 async def children(

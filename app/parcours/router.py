@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated, TypeVar
 
-from fastapi import Query, Request, Response, status
+from fastapi import Depends, Request, Response, status
 
 from app.auth import Caller, PersonalReader, PersonalWriter
 from app.db import DatabaseDep, SessionDep
@@ -11,7 +11,7 @@ from app.lean import fast_path
 from app.pagination import Page, PageDep, PageRequest, build_page, page_of
 from app.parcours import repository, service
 from app.parcours.models import Action, Contract, Derogation, FreinRecord, Objective, Parcours
-from app.parcours.repository import ParcoursFilters
+from app.parcours.repository import ParcoursQuery
 from app.parcours.rules import (
     DerogationFacts,
     check_derogation,
@@ -102,15 +102,10 @@ async def open_parcours(
 async def list_parcours(
     database: DatabaseDep,
     caller: PersonalReader,
+    query: Annotated[ParcoursQuery, Depends()],
     page: PageDep,
-    structure: Annotated[uuid.UUID | None, Query()] = None,
-    salarie: Annotated[uuid.UUID | None, Query()] = None,
-    status: Annotated[ParcoursStatus | None, Query()] = None,
 ) -> Response:
-    filters = ParcoursFilters(structure, salarie, status)
-    rows = await repository.page(
-        database, caller, filters, after=page.after(LIST), limit=page.limit
-    )
+    rows = await repository.page(database, caller, query, after=page.after(LIST), limit=page.limit)
     return DirectJSONResponse(page_of(rows, page, LIST, repository.PAGE.sort_key_names))
 
 
@@ -161,7 +156,7 @@ async def list_parcours_contracts(
     rows = await repository.contracts(
         session, parcours_id, after=page.after("contracts"), limit=page.limit
     )
-    items = await service.contract_reads(session, rows)
+    items = [ContractRead.model_validate(row) for row in rows]
     return build_page(items, page, "contracts", lambda c: (c.start_date, c.id))
 
 
@@ -188,17 +183,15 @@ async def create_contract(
     warnings = refuse_blocking(
         await service.contract_violations(session, parcours, service.facts_of(body), rules)
     )
-    contract = await repository.add(
-        session,
-        Contract(
-            parcours_id=parcours.id,
-            salarie_id=parcours.salarie_id,
-            structure_id=parcours.structure_id,
-            warnings=[w.model_dump() for w in warnings],
-            **body.model_dump(),
-        ),
+    contract = Contract(
+        parcours_id=parcours.id,
+        salarie_id=parcours.salarie_id,
+        structure_id=parcours.structure_id,
+        warnings=[w.model_dump() for w in warnings],
+        **body.model_dump(),
     )
-    return (await service.contract_reads(session, [contract]))[0]
+    await repository.sign(session, contract)
+    return await service.contract_read(session, caller, contract.id)
 
 
 @router.get("/{parcours_id}/derogations", tags=["parcours"], summary="List a parcours' derogations")
@@ -373,9 +366,10 @@ async def _writable(
     """The parcours, for a write: its salarié locked (the checks across contracts hold
     until commit), refused once pseudonymised (their record no longer changes, free text
     included), and named as the subject of the answer."""
-    parcours = await repository.visible(session, caller, parcours_id)
-    salarie = await salaries.lock(session, parcours.salarie_id)
-    assert salarie is not None
+    salarie = found(
+        await repository.lock_salarie_of_parcours(session, caller, parcours_id),
+        repository.NO_PARCOURS,
+    )
     refuse_if_pseudonymised(salarie)
     about_salarie(request, salarie.id)
     return await repository.visible(session, caller, parcours_id)

@@ -2,15 +2,15 @@
 the answer (refused with every violation, or kept with its warnings)."""
 
 import uuid
-from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import RuleViolation
+from app.auth import Caller
+from app.db import driver_connection
 from app.parcours import repository
 from app.parcours.models import Contract, Parcours
 from app.parcours.rules import ContractFacts, DerogationFacts, Situation, check_contract
-from app.parcours.schemas import AmendmentRead, ContractCreate, ContractRead
+from app.parcours.schemas import ContractCreate, ContractRead
 from app.rules import RuleParameters, Violation
 
 
@@ -56,24 +56,10 @@ async def contract_violations(
     )
 
 
-async def contract_reads(
-    session: AsyncSession, contracts: Sequence[Contract]
-) -> list[ContractRead]:
-    amendments = await repository.amendments(session, [c.id for c in contracts])
-    return [
-        ContractRead(
-            id=c.id,
-            parcours_id=c.parcours_id,
-            salarie_id=c.salarie_id,
-            structure_id=c.structure_id,
-            kind=c.kind,
-            start_date=c.start_date,
-            end_date=c.end_date,
-            weekly_hours=c.weekly_hours,
-            warnings=[RuleViolation.model_validate(w) for w in c.warnings],
-            amendments=[AmendmentRead.model_validate(a) for a in amendments[c.id]],
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-        )
-        for c in contracts
-    ]
+async def contract_read(
+    session: AsyncSession, caller: Caller, contract_id: uuid.UUID
+) -> ContractRead:
+    """The contract as a write answers it, in the write's transaction."""
+    row = await repository.read_contract(await driver_connection(session), caller, contract_id)
+    assert row is not None, "a contract written is visible to its writer"
+    return ContractRead.model_validate(row)

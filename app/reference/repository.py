@@ -3,10 +3,10 @@
 import datetime as dt
 from collections.abc import Sequence
 
+import asyncpg
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import Database
 from app.pagination import keyset
 from app.reference.enums import StructureKind
 from app.reference.models import AideAuPosteRate, Departement, ReferenceHours, Region
@@ -104,16 +104,14 @@ async def known_codes(
 DEPARTEMENT_REGIONS = select(Departement.code, Departement.region_code)
 
 
-async def departement_regions(session: AsyncSession) -> dict[str, str]:
+_REGIONS_QUERY = CompiledQuery.of(DEPARTEMENT_REGIONS)
+# read once per process: reference data, which only migrations change
+_regions: dict[str, str] = {}
+
+
+async def departement_regions(connection: asyncpg.Connection) -> dict[str, str]:
     """Every département's région, for checks over many records at once."""
-    rows = await session.execute(DEPARTEMENT_REGIONS)
-    return dict(rows.all())
-
-
-async def departement_regions_once(database: Database) -> dict[str, str]:
-    """:func:`departement_regions`, read once per process."""
-    if "departement_regions" not in database.memo:
-        rows = await CompiledQuery.of(DEPARTEMENT_REGIONS).all(database)
-        database.memo["departement_regions"] = {row["code"]: row["region_code"] for row in rows}
-    regions: dict[str, str] = database.memo["departement_regions"]
-    return regions
+    if not _regions:
+        rows = await _REGIONS_QUERY.fetch(connection)
+        _regions.update({row["code"]: row["region_code"] for row in rows})
+    return _regions

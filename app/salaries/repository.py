@@ -4,8 +4,9 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Query
 from sqlalchemy import ColumnElement, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +16,9 @@ from app.errors import found
 from app.keys.models import Role
 from app.pagination import keyset
 from app.parcours.models import Parcours
+from app.reference.schemas import UpdatedSince
 from app.salaries.models import PassAdjustment, PassIae, Salarie
+from app.sql import Where, filtered
 
 SORT_KEY = (Salarie.updated_at, Salarie.id)
 
@@ -28,11 +31,26 @@ def owned_by(caller: Caller, column: Any) -> ColumnElement[bool]:
     return column == caller_id(caller, "structure")  # type: ignore[no-any-return]
 
 
+def _text_in_a_name(text: str) -> ColumnElement[bool]:
+    pattern = substring_pattern(text)
+    return or_(Salarie.last_name.ilike(pattern), Salarie.first_name.ilike(pattern))
+
+
 @dataclass(frozen=True)
-class SalarieFilters:
-    structure_id: uuid.UUID | None = None
-    text: str | None = None
-    updated_since: dt.datetime | None = None
+class SalarieQuery:
+    """The filters of GET /v1/salaries, from their query parameters to their SQL."""
+
+    structure_id: Annotated[
+        uuid.UUID | None,
+        Query(alias="structure", description="Admin: one structure's"),
+        Where(lambda v: Salarie.structure_id == v),
+    ] = None
+    text: Annotated[
+        str | None,
+        Query(alias="q", min_length=2, max_length=100, description="Text in a name"),
+        Where(_text_in_a_name),
+    ] = None
+    updated_since: Annotated[UpdatedSince, Where(lambda v: Salarie.updated_at >= v)] = None
 
 
 async def get_visible(
@@ -57,21 +75,12 @@ async def lock(session: AsyncSession, salarie_id: uuid.UUID) -> Salarie | None:
 async def page(
     session: AsyncSession,
     caller: Caller,
-    filters: SalarieFilters,
+    query: SalarieQuery,
     *,
     after: Sequence[object] | None,
     limit: int,
 ) -> Sequence[Salarie]:
-    statement = select(Salarie).where(owned_by(caller, Salarie.structure_id))
-    if filters.structure_id is not None:
-        statement = statement.where(Salarie.structure_id == filters.structure_id)
-    if filters.text:
-        pattern = substring_pattern(filters.text)
-        statement = statement.where(
-            or_(Salarie.last_name.ilike(pattern), Salarie.first_name.ilike(pattern))
-        )
-    if filters.updated_since is not None:
-        statement = statement.where(Salarie.updated_at >= filters.updated_since)
+    statement = filtered(select(Salarie).where(owned_by(caller, Salarie.structure_id)), query)
     return (await session.scalars(keyset(statement, SORT_KEY, after, limit))).all()
 
 

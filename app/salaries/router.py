@@ -2,7 +2,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Request, Response, status
+from fastapi import Depends, Request, Response, status
 
 from app.auth import Caller, PersonalReader, PersonalWriter
 from app.concurrency import IfMatch, check_if_match, etag, versioned
@@ -19,14 +19,14 @@ from app.errors import (
 from app.idempotency.admission import about_salarie
 from app.keys.models import Role
 from app.pagination import PageDep
-from app.reference.schemas import LAST_DAY, UpdatedSince
+from app.reference.schemas import LAST_DAY
 from app.routing import api_router
 from app.rules import refuse_blocking, rules_of
 from app.salaries import repository
 from app.salaries.models import PassAdjustment, PassIae, Salarie
 from app.salaries.nir import nir_hash
 from app.salaries.privacy import pseudonymise, refuse_if_pseudonymised
-from app.salaries.repository import SalarieFilters
+from app.salaries.repository import SalarieQuery
 from app.salaries.rules import Adjustment, adjustment_violations, pass_iae_end
 from app.salaries.schemas import (
     AdjustmentCreate,
@@ -88,16 +88,13 @@ async def list_salaries(
     session: SessionDep,
     database: DatabaseDep,
     caller: PersonalReader,
+    query: Annotated[SalarieQuery, Depends()],
     page: PageDep,
-    structure: Annotated[uuid.UUID | None, Query(description="Admin: one structure's")] = None,
-    q: Annotated[
-        str | None, Query(min_length=2, max_length=100, description="Text in a name")
-    ] = None,
-    updated_since: UpdatedSince = None,
 ) -> SyncPage[SalarieRead]:
-    filters = SalarieFilters(structure, q, updated_since)
-    rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)
-    gone = await tombstones(database, caller, SyncedResource.salaries, updated_since, page, LIST)
+    rows = await repository.page(session, caller, query, after=page.after(LIST), limit=page.limit)
+    gone = await tombstones(
+        database, caller, SyncedResource.salaries, query.updated_since, page, LIST
+    )
     return sync_page([_read(row) for row in rows], gone, page, LIST, lambda s: (s.updated_at, s.id))
 
 

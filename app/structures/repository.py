@@ -5,8 +5,10 @@ import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+import asyncpg
+from fastapi import Query
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
@@ -15,7 +17,6 @@ from sqlalchemy import (
     bindparam,
     false,
     func,
-    or_,
     select,
     true,
     update,
@@ -24,12 +25,14 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, caller_id
-from app.db import Database, insert_record, save_changes, substring_pattern
+from app.db import in_name_or_siret, insert_record, save_changes
 from app.keys.models import Role
 from app.networks import repository as networks
 from app.pagination import keyset
 from app.reference.enums import ActivitySector, StructureKind
-from app.sql import CompiledQuery
+from app.reference.identifiers import Siret
+from app.reference.schemas import DepartementCode, RegionCode, UpdatedSince
+from app.sql import CompiledQuery, Where, filtered
 from app.structures.models import (
     Annexe,
     Antenne,
@@ -41,16 +44,42 @@ from app.structures.models import (
 SORT_KEY = (Structure.updated_at, Structure.id)
 
 
+def _had_siret(siret: str) -> ColumnElement[bool]:
+    return Structure.id.in_(select(SiretRecord.structure_id).where(SiretRecord.siret == siret))
+
+
 @dataclass(frozen=True)
-class StructureFilters:
-    kind: StructureKind | None = None
-    region_code: str | None = None
-    departement_code: str | None = None
-    sector: ActivitySector | None = None
-    network_id: uuid.UUID | None = None
-    text: str | None = None
-    siret: str | None = None
-    updated_since: dt.datetime | None = None
+class StructureQuery:
+    """The filters of GET /v1/structures, from their query parameters to their SQL."""
+
+    kind: Annotated[StructureKind | None, Query(), Where(lambda v: Structure.kind == v)] = None
+    region_code: Annotated[
+        RegionCode | None, Query(alias="region"), Where(lambda v: Structure.region_code == v)
+    ] = None
+    departement_code: Annotated[
+        DepartementCode | None,
+        Query(alias="departement"),
+        Where(lambda v: Structure.departement_code == v),
+    ] = None
+    sector: Annotated[
+        ActivitySector | None, Query(), Where(lambda v: Structure.sectors.contains([v.value]))
+    ] = None
+    network_id: Annotated[
+        uuid.UUID | None,
+        Query(alias="network", description="Structures this network covers"),
+        Where(networks.covers),
+    ] = None
+    text: Annotated[
+        str | None,
+        Query(alias="q", min_length=2, max_length=100, description="Text in the name or SIRET"),
+        Where(lambda v: in_name_or_siret(v, Structure.name, Structure.siret)),
+    ] = None
+    siret: Annotated[
+        Siret | None,
+        Query(description="Current or former SIRET, or an antenne's"),
+        Where(_had_siret),
+    ] = None
+    updated_since: Annotated[UpdatedSince, Where(lambda v: Structure.updated_at >= v)] = None
 
 
 def visible_to(caller: Caller, *, siret_lookup: bool = False) -> ColumnElement[bool]:
@@ -78,47 +107,55 @@ async def get_visible(
     return await session.scalar(statement)
 
 
+_PREVIOUS_SIRETS = (
+    select(func.array_agg(aggregate_order_by(SiretRecord.siret, SiretRecord.retired_at)))
+    .where(
+        SiretRecord.structure_id == Structure.id,
+        SiretRecord.antenne_id.is_(None),
+        SiretRecord.retired_at.is_not(None),
+    )
+    .scalar_subquery()
+)
+# what StructureRead is shaped from (service.structure_json), with the version (ETag)
+READ_COLUMNS = (
+    Structure.id,
+    Structure.siret,
+    Structure.siren,
+    _PREVIOUS_SIRETS.label("previous_sirets"),
+    Structure.name,
+    Structure.kind,
+    Structure.address,
+    Structure.postal_code,
+    Structure.commune_code,
+    Structure.departement_code,
+    Structure.region_code,
+    Structure.sectors,
+    Structure.contact_name,
+    Structure.contact_email,
+    Structure.contact_phone,
+    Structure.created_at,
+    Structure.updated_at,
+    Structure.version,
+)
+
+
 @functools.cache
 def read_query(role: Role) -> CompiledQuery:
-    previous_sirets = (
-        select(func.array_agg(aggregate_order_by(SiretRecord.siret, SiretRecord.retired_at)))
-        .where(
-            SiretRecord.structure_id == Structure.id,
-            SiretRecord.antenne_id.is_(None),
-            SiretRecord.retired_at.is_not(None),
+    return CompiledQuery.of(
+        select(*READ_COLUMNS).where(
+            Structure.id == bindparam("structure_id"), visible_to(Caller.of_role(role))
         )
-        .scalar_subquery()
     )
-    statement = select(
-        Structure.id,
-        Structure.siret,
-        Structure.siren,
-        previous_sirets.label("previous_sirets"),
-        Structure.name,
-        Structure.kind,
-        Structure.address,
-        Structure.postal_code,
-        Structure.commune_code,
-        Structure.departement_code,
-        Structure.region_code,
-        Structure.sectors,
-        Structure.contact_name,
-        Structure.contact_email,
-        Structure.contact_phone,
-        Structure.created_at,
-        Structure.updated_at,
-        Structure.version,
-    ).where(Structure.id == bindparam("structure_id"), visible_to(Caller.of_role(role)))
-    return CompiledQuery.of(statement)
 
 
 async def read(
-    database: Database, caller: Caller, structure_id: uuid.UUID
+    connection: asyncpg.Connection, caller: Caller, structure_id: uuid.UUID
 ) -> dict[str, Any] | None:
     """The structure as one row, with its previous SIRETs, if the caller may see it."""
-    return await read_query(caller.role).one(
-        database, structure_id=structure_id, **caller.parameters()
+    row = await read_query(caller.role).fetchrow(
+        connection, structure_id=structure_id, **caller.parameters()
     )
+    return None if row is None else dict(row)
 
 
 async def lock(session: AsyncSession, structure_id: uuid.UUID) -> Structure | None:
@@ -130,51 +167,16 @@ async def lock(session: AsyncSession, structure_id: uuid.UUID) -> Structure | No
 async def page(
     session: AsyncSession,
     caller: Caller,
-    filters: StructureFilters,
+    query: StructureQuery,
     *,
     after: Sequence[object] | None,
     limit: int,
-) -> Sequence[Structure]:
-    statement = select(Structure).where(visible_to(caller, siret_lookup=filters.siret is not None))
-    if filters.kind is not None:
-        statement = statement.where(Structure.kind == filters.kind)
-    if filters.region_code is not None:
-        statement = statement.where(Structure.region_code == filters.region_code)
-    if filters.departement_code is not None:
-        statement = statement.where(Structure.departement_code == filters.departement_code)
-    if filters.sector is not None:
-        statement = statement.where(Structure.sectors.contains([filters.sector.value]))
-    if filters.network_id is not None:
-        statement = statement.where(networks.covers(filters.network_id))
-    if filters.text:
-        pattern = substring_pattern(filters.text)
-        statement = statement.where(
-            or_(Structure.name.ilike(pattern), Structure.siret.like(pattern))
-        )
-    if filters.siret is not None:
-        owner = select(SiretRecord.structure_id).where(SiretRecord.siret == filters.siret)
-        statement = statement.where(Structure.id.in_(owner))
-    if filters.updated_since is not None:
-        statement = statement.where(Structure.updated_at >= filters.updated_since)
-    return (await session.scalars(keyset(statement, SORT_KEY, after, limit))).all()
-
-
-async def previous_sirets(
-    session: AsyncSession, structure_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[str]]:
-    rows = await session.execute(
-        select(SiretRecord.structure_id, SiretRecord.siret)
-        .where(
-            SiretRecord.structure_id.in_(structure_ids),
-            SiretRecord.antenne_id.is_(None),
-            SiretRecord.retired_at.is_not(None),
-        )
-        .order_by(SiretRecord.retired_at)
-    )
-    found: dict[uuid.UUID, list[str]] = {structure_id: [] for structure_id in structure_ids}
-    for structure_id, siret in rows:
-        found[structure_id].append(siret)
-    return found
+) -> list[dict[str, Any]]:
+    # a company key finds any structure by its exact SIRET (public fields only)
+    visible = visible_to(caller, siret_lookup=query.siret is not None)
+    statement = filtered(select(*READ_COLUMNS).where(visible), query)
+    rows = await session.execute(keyset(statement, SORT_KEY, after, limit))
+    return [row._asdict() for row in rows]
 
 
 async def siret_owner(session: AsyncSession, siret: str) -> Structure | None:
@@ -199,8 +201,9 @@ async def create(session: AsyncSession, values: dict[str, Any]) -> Structure:
 
 async def update_structure(
     session: AsyncSession, structure: Structure, changes: dict[str, Any]
-) -> Structure:
-    """Applies ``changes`` to a locked structure; a new SIRET retires the old one."""
+) -> None:
+    """Applies ``changes`` to a locked structure; a new SIRET retires the old one. The
+    answer is read through :func:`read`."""
     new_siret = changes.get("siret")
     if new_siret is not None and new_siret != structure.siret:
         await session.execute(
@@ -209,8 +212,7 @@ async def update_structure(
             .values(retired_at=func.now())
         )
         session.add(SiretRecord(siret=new_siret, structure_id=structure.id))
-    await save_changes(session, structure, changes)
-    return structure
+    await save_changes(session, structure, changes, read_back=False)
 
 
 async def add_antenne(session: AsyncSession, antenne: Antenne) -> Antenne:
@@ -290,16 +292,9 @@ KINDS_QUERY = CompiledQuery.of(_KINDS)
 
 
 async def kinds(
-    session: AsyncSession, structure_ids: Sequence[uuid.UUID]
+    connection: asyncpg.Connection, structure_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, StructureKind]:
     """The kind of each existing structure among ``structure_ids``."""
-    rows = await session.execute(_KINDS, {"structure_ids": list(structure_ids)})
-    return dict(rows.all())
-
-
-async def kinds_of(
-    database: Database, structure_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, StructureKind]:
-    """:func:`kinds` on a connection of the hot paths."""
-    rows = await KINDS_QUERY.all(database, structure_ids=list(structure_ids))
+    rows = await KINDS_QUERY.fetch(connection, structure_ids=list(structure_ids))
+    # a pool connection gives UUIDs as text, a session's as UUID objects
     return {uuid.UUID(str(row["id"])): StructureKind(row["kind"]) for row in rows}

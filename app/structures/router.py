@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response, status
 from pydantic import ValidationError
 
 from app.auth import AdminWriter, Caller, Reader, Writer
@@ -11,15 +11,12 @@ from app.errors import Forbidden, NotFound, found, from_pydantic, problem_respon
 from app.keys.models import Role
 from app.lean import fast_path
 from app.pagination import Page, PageDep, build_page
-from app.reference.enums import ActivitySector, StructureKind
-from app.reference.identifiers import Siret
-from app.reference.schemas import DepartementCode, RegionCode, UpdatedSince
 from app.reference.territory import validate_territory
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.structures import repository, service
 from app.structures.models import Annexe, Antenne, Structure
-from app.structures.repository import StructureFilters
+from app.structures.repository import StructureQuery
 from app.structures.schemas import (
     AnnexeCreate,
     AnnexeRead,
@@ -41,6 +38,7 @@ router = api_router(
 )
 WRITE_PROBLEMS = problem_responses(400, 409, 412, 413, 415)
 LIST = "structures"
+NO_STRUCTURE = "no structure with this id"
 
 
 @router.post(
@@ -64,9 +62,10 @@ async def create_structure(
     values = body.model_dump(exclude={"contact"})
     values |= _contact_columns(body.contact.model_dump() if body.contact else {})
     structure = await repository.create(session, values)
-    response.headers["ETag"] = etag(structure.version)
+    read, version = await service.structure_read(session, caller, structure.id)
+    response.headers["ETag"] = etag(version)
     response.headers["Location"] = f"{router.prefix}/{structure.id}"
-    return (await service.structure_reads(session, caller, [structure]))[0]
+    return read
 
 
 @router.get(
@@ -80,26 +79,14 @@ async def list_structures(
     session: SessionDep,
     database: DatabaseDep,
     caller: Reader,
+    query: Annotated[StructureQuery, Depends()],
     page: PageDep,
-    kind: Annotated[StructureKind | None, Query()] = None,
-    region: Annotated[RegionCode | None, Query()] = None,
-    departement: Annotated[DepartementCode | None, Query()] = None,
-    sector: Annotated[ActivitySector | None, Query()] = None,
-    network: Annotated[
-        uuid.UUID | None, Query(description="Structures this network covers")
-    ] = None,
-    q: Annotated[
-        str | None, Query(min_length=2, max_length=100, description="Text in the name or SIRET")
-    ] = None,
-    siret: Annotated[
-        Siret | None, Query(description="Current or former SIRET, or an antenne's")
-    ] = None,
-    updated_since: UpdatedSince = None,
 ) -> SyncPage[StructureRead]:
-    filters = StructureFilters(kind, region, departement, sector, network, q, siret, updated_since)
-    rows = await repository.page(session, caller, filters, after=page.after(LIST), limit=page.limit)
-    items = await service.structure_reads(session, caller, rows)
-    gone = await tombstones(database, caller, SyncedResource.structures, updated_since, page, LIST)
+    rows = await repository.page(session, caller, query, after=page.after(LIST), limit=page.limit)
+    items = [StructureRead.model_validate(service.structure_json(caller, row)) for row in rows]
+    gone = await tombstones(
+        database, caller, SyncedResource.structures, query.updated_since, page, LIST
+    )
     return sync_page(items, gone, page, LIST, lambda s: (s.updated_at, s.id))
 
 
@@ -113,9 +100,10 @@ async def list_structures(
 async def read_structure(
     structure_id: uuid.UUID, database: DatabaseDep, caller: Reader
 ) -> Response:
-    row = found(await repository.read(database, caller, structure_id), "no structure with this id")
+    async with database.connection() as connection:
+        row = found(await repository.read(connection, caller, structure_id), NO_STRUCTURE)
     return DirectJSONResponse(
-        service.structure_item(caller, row), headers={"ETag": etag(row["version"])}
+        service.structure_json(caller, row), headers={"ETag": etag(row["version"])}
     )
 
 
@@ -153,9 +141,10 @@ async def update_structure(
         await service.refuse_taken_siret(session, changes["siret"])
     if "contact" in body.model_fields_set:
         changes |= _contact_columns(body.contact.model_dump() if body.contact else {})
-    structure = await repository.update_structure(session, structure, changes)
-    response.headers["ETag"] = etag(structure.version)
-    return (await service.structure_reads(session, caller, [structure]))[0]
+    await repository.update_structure(session, structure, changes)
+    read, version = await service.structure_read(session, caller, structure_id)
+    response.headers["ETag"] = etag(version)
+    return read
 
 
 @router.get("/{structure_id}/antennes", summary="List a structure's antennes")
@@ -232,7 +221,7 @@ async def create_annexe(
     response: Response,
 ) -> AnnexeRead:
     service.check_modulation(body.modulation_rate, request.app.state.settings.max_modulation_rate)
-    structure = found(await repository.lock(session, structure_id), "no structure with this id")
+    structure = found(await repository.lock(session, structure_id), NO_STRUCTURE)
     await service.refuse_overlap(session, structure_id, body.start_date, body.end_date)
     annexe = await repository.add_annexe(
         session, Annexe(structure_id=structure_id, **body.model_dump())
@@ -299,9 +288,7 @@ async def update_annexe(
 
 
 async def _visible(session: SessionDep, caller: Caller, structure_id: uuid.UUID) -> Structure:
-    return found(
-        await repository.get_visible(session, caller, structure_id), "no structure with this id"
-    )
+    return found(await repository.get_visible(session, caller, structure_id), NO_STRUCTURE)
 
 
 async def _annexes_visible(
@@ -309,7 +296,7 @@ async def _annexes_visible(
 ) -> Structure:
     structure = await _visible(session, caller, structure_id)
     if caller.role is Role.company:
-        raise NotFound("no structure with this id")
+        raise NotFound(NO_STRUCTURE)
     return structure
 
 

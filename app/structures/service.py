@@ -3,21 +3,21 @@ aid rule; the routes stay parse, authorise, call, return."""
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
+from app.db import driver_connection
 from app.errors import Conflict, ValidationFailed, field_problem
 from app.keys.models import Role
 from app.reference import repository as reference
-from app.reference.enums import ActivitySector
 from app.structures import repository
 from app.structures.models import Annexe, Structure
 from app.structures.rules import Rate, annexe_aid
-from app.structures.schemas import AidRead, AnnexeRead, Contact, StructureRead
+from app.structures.schemas import AidRead, AnnexeRead, StructureRead
 
 
 def sees_private_fields(caller: Caller, structure_id: uuid.UUID) -> bool:
@@ -26,8 +26,9 @@ def sees_private_fields(caller: Caller, structure_id: uuid.UUID) -> bool:
     )
 
 
-def structure_item(caller: Caller, row: dict[str, Any]) -> dict[str, Any]:
-    """A row of :func:`repository.read` as StructureRead's JSON."""
+def structure_json(caller: Caller, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row of repository.READ_COLUMNS as StructureRead's JSON, the contact for those
+    who may see it: the one place a structure is shaped."""
     private = sees_private_fields(caller, uuid.UUID(str(row["id"])))
     return {
         "id": row["id"],
@@ -56,34 +57,13 @@ def structure_item(caller: Caller, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def structure_reads(
-    session: AsyncSession, caller: Caller, structures: Sequence[Structure]
-) -> list[StructureRead]:
-    previous = await repository.previous_sirets(session, [s.id for s in structures])
-    return [
-        StructureRead(
-            id=s.id,
-            siret=s.siret,
-            siren=s.siren,
-            previous_sirets=previous[s.id],
-            name=s.name,
-            kind=s.kind,
-            address=s.address,
-            postal_code=s.postal_code,
-            commune_code=s.commune_code,
-            departement_code=s.departement_code,
-            region_code=s.region_code,
-            sectors=[ActivitySector(sector) for sector in s.sectors],
-            contact=(
-                Contact(name=s.contact_name, email=s.contact_email, phone=s.contact_phone)
-                if sees_private_fields(caller, s.id)
-                else None
-            ),
-            created_at=s.created_at,
-            updated_at=s.updated_at,
-        )
-        for s in structures
-    ]
+async def structure_read(
+    session: AsyncSession, caller: Caller, structure_id: uuid.UUID
+) -> tuple[StructureRead, int]:
+    """The structure as a write answers it (in the write's transaction), and its version."""
+    row = await repository.read(await driver_connection(session), caller, structure_id)
+    assert row is not None, "a structure written is visible to its writer"
+    return StructureRead.model_validate(structure_json(caller, row)), row["version"]
 
 
 async def refuse_taken_siret(session: AsyncSession, siret: str, *, field: str = "siret") -> None:

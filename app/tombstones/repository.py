@@ -2,14 +2,15 @@
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from sqlalchemy import ColumnElement, false, literal_column
 
 from app.auth import Caller, caller_id
 from app.db import Database
 from app.keys.models import Role
-from app.sql import KeysetList
+from app.sql import KeysetList, Where
 from app.tombstones.models import SyncedResource, Tombstone, TombstoneKind
 
 
@@ -28,13 +29,18 @@ def visible_to(caller: Caller) -> ColumnElement[bool]:
     return false()
 
 
+@dataclass(frozen=True)
+class TombstoneQuery:
+    """The tombstones a synced list answers (not a route's query: the list's own)."""
+
+    resource: Annotated[str, Where(lambda v: Tombstone.resource == v)]
+    since: Annotated[dt.datetime, Where(lambda v: Tombstone.deleted_at >= v)]
+
+
 TOMBSTONES = KeysetList[Caller](
     columns=(Tombstone.record_id.label("id"), Tombstone.kind, Tombstone.deleted_at),
     visible=visible_to,
-    filters={
-        "resource": lambda value: Tombstone.resource == value,
-        "since": lambda value: Tombstone.deleted_at >= value,
-    },
+    query=TombstoneQuery,
     sort_key=(Tombstone.deleted_at, Tombstone.record_id),
 )
 
@@ -50,5 +56,5 @@ async def since(
 ) -> list[dict[str, Any]]:
     """The caller's tombstones of one list from ``since``, in the list's order."""
     return await TOMBSTONES.fetch(
-        database, caller, {"resource": resource.value, "since": since}, after=after, limit=limit
+        database, caller, TombstoneQuery(resource.value, since), after=after, limit=limit
     )
