@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from app.auth import Caller
 from app.companies import repository as companies
+from app.companies import service as companies_service
+from app.companies.schemas import CompanyCreate
 from app.db import driver_connection
 from app.indicators import repository as indicators
 from app.indicators.models import IndicatorObjective, ScopeKind
@@ -25,10 +27,9 @@ from app.networks import repository as networks
 from app.networks.models import Network
 from app.parcours import repository as parcours_repository
 from app.parcours import service as parcours_service
-from app.parcours.models import Action, Contract, FreinRecord, Objective, Parcours
-from app.parcours.rules import ContractFacts
+from app.parcours.models import Action, FreinRecord, Objective
+from app.parcours.schemas import ContractCreate, ExitCreate
 from app.reference.enums import (
-    EXIT_CATEGORY_OF_MOTIF,
     ActionKind,
     ActivitySector,
     CompanySize,
@@ -39,15 +40,16 @@ from app.reference.enums import (
     Gender,
     MissionKind,
     MissionStatus,
-    ParcoursStatus,
-    Severity,
     StructureKind,
 )
-from app.rules import RuleParameters, add_months, as_problems, last_day_of_months
+from app.rules import RuleParameters, add_months, last_day_of_months
 from app.salaries import repository as salaries
-from app.salaries.rules import pass_iae_end
+from app.salaries import service as salaries_service
+from app.salaries.schemas import PassIaeSet, SalarieCreate
+from app.settings import Settings
 from app.structures import repository as structures
-from app.structures.models import Annexe
+from app.structures import service as structures_service
+from app.structures.schemas import AnnexeCreate, Contact, StructureCreate
 
 BRETAGNE = {"region_code": "53"}
 OCCITANIE = {"region_code": "76"}
@@ -176,6 +178,9 @@ COMPANIES = [
 ]
 
 NETWORK_NAME = "Inclusion Bretagne (réseau de démonstration)"
+ADMIN = Caller.of_role(Role.admin)  # the demo writes as an admin key would
+# the annexes' 5 % fit the default setting, and so any instance that keeps it
+DEFAULT_MAX_MODULATION: Decimal = Settings.model_fields["max_modulation_rate"].default
 
 
 async def load(session: AsyncSession, today: dt.date | None = None) -> dict[str, int]:
@@ -197,49 +202,38 @@ async def load(session: AsyncSession, today: dt.date | None = None) -> dict[str,
     for siret, name, kind, commune, departement, region, sectors, etp in STRUCTURES:
         structure = await structures.siret_owner(session, siret)
         if structure is None:
-            structure = await structures.create(
-                session,
-                {
-                    "siret": siret,
-                    "name": name,
-                    "kind": kind,
-                    "commune_code": commune,
-                    "departement_code": departement,
-                    "region_code": region,
-                    "sectors": [sector.value for sector in sectors],
-                    "contact_name": "Accueil",
-                    "contact_email": "contact@"
-                    + name.lower().replace(" ", "-").replace("'", "")
-                    + ".example",
-                },
+            slug = name.lower().replace(" ", "-").replace("'", "")
+            body = StructureCreate(
+                siret=siret,
+                name=name,
+                kind=kind,
+                commune_code=commune,
+                departement_code=departement,
+                region_code=region,
+                sectors=sectors,
+                contact=Contact(name="Accueil", email=f"contact@{slug}.example"),
             )
+            structure = await structures_service.register_structure(session, body)
             added["structures"] += 1
-            await structures.add_annexe(
-                session,
-                Annexe(
-                    structure_id=structure.id,
-                    year=year,
-                    etp_conventionnes=Decimal(etp),
-                    modulation_rate=Decimal("5"),
-                    start_date=dt.date(year, 1, 1),
-                    end_date=dt.date(year, 12, 31),
-                ),
+            annexe = AnnexeCreate(
+                year=year,
+                etp_conventionnes=Decimal(etp),
+                modulation_rate=Decimal("5"),
+                start_date=dt.date(year, 1, 1),
+                end_date=dt.date(year, 12, 31),
+            )
+            await structures_service.add_annexe(
+                session, structure.id, annexe, max_modulation_rate=DEFAULT_MAX_MODULATION
             )
             added["annexes"] += 1
         if region == "53":
             bretagne_ids.append(structure.id)
     for siret, name, size, sector, region in COMPANIES:
         if await companies.by_siret(session, siret) is None:
-            await companies.create(
-                session,
-                {
-                    "siret": siret,
-                    "name": name,
-                    "size": size,
-                    "sector": sector,
-                    "region_code": region,
-                },
+            company = CompanyCreate(
+                siret=siret, name=name, size=size, sector=sector, region_code=region
             )
+            await companies_service.register_company(session, company)
             added["companies"] += 1
     if not await networks.by_name(session, NETWORK_NAME):
         network = await networks.add(session, Network(name=NETWORK_NAME, departement_codes=["29"]))
@@ -434,18 +428,15 @@ async def _one_parcours(
     today: dt.date,
     number: int,
 ) -> None:
-    salarie = await salaries.create(
-        session,
-        {
-            "structure_id": structure_id,
-            "first_name": person.first_name,
-            "last_name": person.last_name,
-            "birth_date": person.birth_date,
-            "gender": person.gender,
-            "criteria": [EligibilityCriterion.rsa],
-            "residence_qpv": number % 3 == 0,
-        },
+    identity = SalarieCreate(
+        first_name=person.first_name,
+        last_name=person.last_name,
+        birth_date=person.birth_date,
+        gender=person.gender,
+        criteria=[EligibilityCriterion.rsa],
+        residence_qpv=number % 3 == 0,
     )
+    salarie = await salaries_service.register_salarie(session, structure_id, identity, None)
     first_end = last_day_of_months(entry, 6)
     second_end = last_day_of_months(first_end + dt.timedelta(days=1), 6)
     # a PASS IAE issued 10 days before the entry; the one ending soon, with the contract
@@ -454,40 +445,28 @@ async def _one_parcours(
         if second_end > today and second_end <= today + dt.timedelta(days=30)
         else entry - dt.timedelta(days=10)
     )
-    await salaries.set_pass(
-        session,
-        salarie,
-        number=person.pass_number,
-        start_date=pass_start,
-        end_date=pass_iae_end(pass_start, [], rules),
-    )
-    parcours = await parcours_repository.add(
-        session, Parcours(salarie_id=salarie.id, structure_id=structure_id, entry_date=entry)
-    )
+    pass_iae = PassIaeSet(number=person.pass_number, start_date=pass_start)
+    await salaries_service.set_pass(session, salarie, pass_iae, rules)
+    parcours = await parcours_service.open_parcours(session, salarie, entry, rules)
+    connection = await driver_connection(session)
     for start, end in [(entry, first_end), (first_end + dt.timedelta(days=1), second_end)]:
-        terms = ContractFacts(kind, start, end, Decimal(26 if number % 2 else 30))
-        violations = await parcours_service.contract_violations(session, parcours, terms, rules)
-        assert not any(v.severity is Severity.blocking for v in violations), violations
-        contract = await parcours_repository.add(
-            session,
-            Contract(
-                parcours_id=parcours.id,
-                salarie_id=salarie.id,
-                structure_id=structure_id,
-                kind=kind,
-                start_date=start,
-                end_date=end,
-                weekly_hours=terms.weekly_hours,
-                warnings=[as_problems([v])[0].model_dump() for v in violations],
-            ),
+        terms = ContractCreate(
+            kind=kind,
+            start_date=start,
+            end_date=end,
+            weekly_hours=Decimal(26 if number % 2 else 30),
         )
+        contract_id = await parcours_service.sign_contract(session, parcours, terms, rules)
         month = start.replace(day=1)
         while month <= min(end, today):  # hours worked so far, none ahead
             worked = min(end, add_months(month, 1) - dt.timedelta(days=1), today) - max(
                 start, month
             )
             hours = (terms.weekly_hours * (worked.days + 1) / 7).quantize(Decimal("0.01"))
-            await parcours_repository.set_hours(session, contract.id, month, hours)
+            recorded = await parcours_service.record_hours(
+                connection, ADMIN, contract_id, month, hours, rules
+            )
+            assert recorded is not None
             month = add_months(month, 1)
     for offset, action in enumerate([ActionKind.entretien, ActionKind.formation, ActionKind.bilan]):
         await parcours_repository.add(
@@ -516,15 +495,8 @@ async def _one_parcours(
     )
     if motif is None:
         return
-    await parcours_repository.record_exit(
-        session,
-        parcours,
-        {
-            "status": ParcoursStatus.sorti,
-            "exit_date": second_end,
-            "exit_motif": motif,
-            "exit_category": EXIT_CATEGORY_OF_MOTIF[motif],
-        },
+    await parcours_service.record_exit(
+        session, parcours, ExitCreate(exit_date=second_end, motif=motif)
     )
 
 
@@ -662,12 +634,17 @@ async def _work_on(
 ) -> None:
     """Two salariés of the structure work 20 h a month on the mission (well under the
     AI cap of 480 h with one company)."""
+    rules = RuleParameters()
+    record = await missions.get_visible(session, ADMIN, mission_id)
+    assert record is not None
     people = await salaries.first_of_structure(session, structure_id, 2)
     for person in people:
         await missions.assign(session, mission_id, person.id)
         month = mission.start_date
         while month <= min(mission.end_date, today):
-            await missions.set_hours(session, mission_id, person.id, month, Decimal(20))
+            await mission_service.record_mission_hours(
+                session, record, person.id, month, Decimal(20), rules
+            )
             month = add_months(month, 1)
 
 
@@ -687,7 +664,7 @@ async def load_objectives(session: AsyncSession, today: dt.date) -> int:
     seed's valeur cible / valeur atteinte."""
     network = await networks.by_name(session, NETWORK_NAME)
     assert network is not None
-    if await indicators.page(session, _admin(), set_since=None, after=None, limit=1):
+    if await indicators.page(session, ADMIN, set_since=None, after=None, limit=1):
         return 0
     for siret, code, target in OBJECTIVES:
         structure = await structures.siret_owner(session, siret) if siret else None
@@ -704,7 +681,3 @@ async def load_objectives(session: AsyncSession, today: dt.date) -> int:
             ),
         )
     return len(OBJECTIVES)
-
-
-def _admin() -> Caller:
-    return Caller(key_id=uuid.uuid4(), role=Role.admin, scopes=frozenset())

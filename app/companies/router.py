@@ -4,13 +4,13 @@ from typing import Annotated
 from fastapi import Depends, Response, status
 
 from app.auth import AdminWriter, Caller, Reader, Writer
-from app.companies import repository
+from app.companies import repository, service
 from app.companies.models import Company
 from app.companies.repository import CompanyQuery
 from app.companies.schemas import CompanyCreate, CompanyRead, CompanyUpdate
 from app.concurrency import IfMatch, check_if_match, etag, versioned
 from app.db import DatabaseDep, SessionDep
-from app.errors import Conflict, Forbidden, field_problem, found, problem_responses
+from app.errors import Forbidden, found, problem_responses
 from app.keys.models import Role
 from app.pagination import PageDep
 from app.reference.territory import validate_region
@@ -38,16 +38,7 @@ LIST = "companies"
 async def create_company(
     body: CompanyCreate, session: SessionDep, caller: AdminWriter, response: Response
 ) -> CompanyRead:
-    await validate_region(session, body.region_code)
-    if body.siret is not None:
-        existing = await repository.by_siret(session, body.siret)
-        if existing is not None:
-            raise Conflict(
-                f"SIRET {body.siret} already belongs to company {existing.id} ({existing.name})",
-                errors=[field_problem("siret", "this SIRET is already registered")],
-                extra={"existing_company_id": str(existing.id)},
-            )
-    company = await repository.create(session, body.model_dump())
+    company = await service.register_company(session, body)
     response.headers["ETag"] = etag(company.version)
     response.headers["Location"] = f"{router.prefix}/{company.id}"
     return CompanyRead.model_validate(company)

@@ -20,7 +20,6 @@ from app.errors import (
     BatchRejected,
     Conflict,
     Forbidden,
-    NotFound,
     PayloadTooLarge,
     Problem,
     UnknownReference,
@@ -36,7 +35,7 @@ from app.lean import fast_path
 from app.missions import repository, service
 from app.missions.models import Mission
 from app.missions.repository import MissionQuery
-from app.missions.rules import ai_placement_violations, allowed_next, may_move
+from app.missions.rules import allowed_next, may_move
 from app.missions.schemas import (
     AssignmentCreate,
     BatchProblem,
@@ -55,9 +54,8 @@ from app.pagination import PageDep
 from app.reference.schemas import MonthInPath, QueryFlag
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
-from app.rules import RulesDep, refuse_blocking
+from app.rules import RulesDep
 from app.salaries import repository as salaries
-from app.structures import repository as structures
 from app.tombstones.models import SyncedResource
 from app.tombstones.paging import sync_page_of, tombstones
 from app.tombstones.schemas import SyncPage
@@ -380,33 +378,10 @@ async def set_mission_hours(
     rules: RulesDep,
 ) -> SalarieHoursRead:
     mission = await _visible(session, caller, mission_id)
-    await salaries.lock(session, salarie_id)
-    if not await repository.is_assigned(session, mission.id, salarie_id):
-        raise NotFound("this salarié is not assigned to this mission")
     first_day = dt.date.fromisoformat(f"{month}-01")
-    if not mission.start_date.replace(day=1) <= first_day <= mission.end_date:
-        raise Conflict(
-            "the month is outside the mission",
-            errors=[field_problem("month", "outside the mission's period", location="path")],
-        )
-    structure = await structures.lock(session, mission.structure_id)
-    company = await companies.lock(session, mission.company_id)
-    assert structure is not None
-    assert company is not None
-    placements = await repository.placements_with_company(
-        session, salarie_id, mission.company_id, except_mission=mission.id, except_month=first_day
+    warnings = await service.record_mission_hours(
+        session, mission, salarie_id, first_day, body.hours, rules
     )
-    warnings = refuse_blocking(
-        ai_placement_violations(
-            structure_kind=structure.kind,
-            company_category=company.category,
-            month=first_day,
-            hours=body.hours,
-            other_months=placements,
-            p=rules,
-        )
-    )
-    await repository.set_hours(session, mission.id, salarie_id, first_day, body.hours)
     return SalarieHoursRead(salarie_id=salarie_id, month=month, hours=body.hours, warnings=warnings)
 
 

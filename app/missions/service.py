@@ -1,28 +1,35 @@
 """Turning what ERPs send into mission rows, one at a time or ten thousand at once:
 checks against the reference data, content hashes, and the per-item report."""
 
+import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal, NoReturn
 
 import asyncpg
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.companies import repository as companies
 from app.errors import (
     PROBLEM_TYPE_BASE,
     Conflict,
     FieldProblem,
+    NotFound,
     Problem,
     ProblemDocument,
+    RuleViolation,
     UnknownReference,
     ValidationFailed,
     field_problem,
     json_pointer,
 )
 from app.missions import repository
-from app.missions.rules import kind_fits, structure_may_change
+from app.missions.models import Mission
+from app.missions.rules import ai_placement_violations, kind_fits, structure_may_change
 from app.missions.schemas import (
     MissionCreate,
     MissionInput,
@@ -30,6 +37,8 @@ from app.missions.schemas import (
 from app.reference import repository as reference
 from app.reference.enums import StructureKind
 from app.reference.rules import departement_of_commune
+from app.rules import RuleParameters, refuse_blocking
+from app.salaries import repository as salaries
 from app.structures import repository as structures
 
 MAX_BULK_ITEMS = 10_000
@@ -142,6 +151,46 @@ async def write_mission(
             extra={"existing_mission_id": str(there.mission["id"])},
         )
     return repository.Written(there, created=False)  # replayed unchanged
+
+
+async def record_mission_hours(
+    session: AsyncSession,
+    mission: Mission,
+    salarie_id: uuid.UUID,
+    month: dt.date,
+    hours: Decimal,
+    rules: RuleParameters,
+) -> list[RuleViolation]:
+    """A salarié's hours on a mission in a month (its first day), for the API and the
+    demo: the salarié assigned, the month within the mission, and for an AI the 480-hour
+    cap with the company; the warnings kept."""
+    await salaries.lock(session, salarie_id)
+    if not await repository.is_assigned(session, mission.id, salarie_id):
+        raise NotFound("this salarié is not assigned to this mission")
+    if not mission.start_date.replace(day=1) <= month <= mission.end_date:
+        raise Conflict(
+            "the month is outside the mission",
+            errors=[field_problem("month", "outside the mission's period", location="path")],
+        )
+    structure = await structures.lock(session, mission.structure_id)
+    company = await companies.lock(session, mission.company_id)
+    assert structure is not None
+    assert company is not None
+    placements = await repository.placements_with_company(
+        session, salarie_id, mission.company_id, except_mission=mission.id, except_month=month
+    )
+    warnings = refuse_blocking(
+        ai_placement_violations(
+            structure_kind=structure.kind,
+            company_category=company.category,
+            month=month,
+            hours=hours,
+            other_months=placements,
+            p=rules,
+        )
+    )
+    await repository.set_hours(session, mission.id, salarie_id, month, hours)
+    return warnings
 
 
 # --- bulk ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from app.pagination import Page, PageDep, build_page
 from app.parcours import repository, service
 from app.parcours.models import Contract, ContractAmendment
 from app.parcours.repository import ContractQuery
-from app.parcours.rules import ContractFacts, hours_violations
+from app.parcours.rules import ContractFacts
 from app.parcours.schemas import (
     AmendmentCreate,
     CheckReport,
@@ -189,12 +189,12 @@ async def set_contract_hours(
     caller: PersonalWriter,
     rules: RulesDep,
 ) -> Response:
-    facts = found(await repository.contract_facts(database, caller, contract_id), NO_CONTRACT)
     first_day = dt.date.fromisoformat(f"{month}-01")
-    refuse_blocking(hours_violations(ContractFacts(*facts), first_day, body.hours, rules))
-    return DirectJSONResponse(
-        await repository.put_hours(database, contract_id, first_day, body.hours)
-    )
+    async with database.connection() as connection:
+        hours = await service.record_hours(
+            connection, caller, contract_id, first_day, body.hours, rules
+        )
+    return DirectJSONResponse(found(hours, NO_CONTRACT))
 
 
 async def visible_contract(session: SessionDep, caller: Caller, contract_id: uuid.UUID) -> Contract:

@@ -360,11 +360,11 @@ SET_HOURS_QUERY = CompiledQuery.of(SET_HOURS)
 
 
 async def contract_facts(
-    database: Database, caller: Caller, contract_id: uuid.UUID
+    connection: asyncpg.Connection, caller: Caller, contract_id: uuid.UUID
 ) -> tuple[ContractKind, dt.date, dt.date | None, Decimal] | None:
     """What the hour rules read of a contract the caller may see."""
-    row = await facts_query(caller.role).one(
-        database, contract_id=contract_id, **caller.parameters()
+    row = await facts_query(caller.role).fetchrow(
+        connection, contract_id=contract_id, **caller.parameters()
     )
     if row is None:
         return None
@@ -372,11 +372,13 @@ async def contract_facts(
 
 
 async def put_hours(
-    database: Database, contract_id: uuid.UUID, month: dt.date, hours: Decimal
+    connection: asyncpg.Connection, contract_id: uuid.UUID, month: dt.date, hours: Decimal
 ) -> dict[str, Any]:
     """One value per contract and month, in one statement: the same call twice stores
     it once, and the monthly aggregates follow by trigger."""
-    row = await SET_HOURS_QUERY.one(database, contract_id=contract_id, month=month, hours=hours)
+    row = await SET_HOURS_QUERY.fetchrow(
+        connection, contract_id=contract_id, month=month, hours=hours
+    )
     assert row is not None
     return hours_json(row)
 
@@ -401,13 +403,6 @@ async def amend(
 async def sign(session: AsyncSession, contract: Contract) -> None:
     """Records a new contract (answered by read_contract)."""
     await insert_record(session, contract, read_back=False)
-
-
-async def set_hours(
-    session: AsyncSession, contract_id: uuid.UUID, month: dt.date, hours: Decimal
-) -> None:
-    """:func:`put_hours` within a session's transaction (the demo data set)."""
-    await session.execute(SET_HOURS, {"contract_id": contract_id, "month": month, "hours": hours})
 
 
 async def hours(

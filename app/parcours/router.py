@@ -5,17 +5,16 @@ from fastapi import Depends, Request, Response, status
 
 from app.auth import Caller, PersonalReader, PersonalWriter
 from app.db import DatabaseDep, SessionDep
-from app.errors import Conflict, found, problem_responses
+from app.errors import found, problem_responses
 from app.idempotency.admission import about_salarie
 from app.lean import fast_path
 from app.pagination import Page, PageDep, PageRequest, build_page, page_of
 from app.parcours import repository, service
-from app.parcours.models import Action, Contract, Derogation, FreinRecord, Objective, Parcours
+from app.parcours.models import Action, Derogation, FreinRecord, Objective, Parcours
 from app.parcours.repository import ParcoursQuery
 from app.parcours.rules import (
     DerogationFacts,
     check_derogation,
-    eligibility_violations,
 )
 from app.parcours.schemas import (
     ActionCreate,
@@ -34,13 +33,11 @@ from app.parcours.schemas import (
     ParcoursCreate,
     ParcoursRead,
 )
-from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, EligibilityCriterion, ParcoursStatus
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
-from app.rules import RulesDep, Violation, blocking, refuse_blocking
+from app.rules import RulesDep, refuse_blocking
 from app.salaries import repository as salaries
 from app.salaries.privacy import refuse_if_pseudonymised
-from app.structures import repository as structures
 
 router = api_router(
     prefix="/v1/parcours",
@@ -72,22 +69,7 @@ async def open_parcours(
     assert salarie is not None
     refuse_if_pseudonymised(salarie)
     about_salarie(request, salarie.id)
-    structure = await structures.lock(session, salarie.structure_id)
-    assert structure is not None
-    criteria = [EligibilityCriterion(c) for c in salarie.criteria]
-    refuse_blocking(eligibility_violations(structure.kind, criteria, rules))
-    current = await repository.open_parcours(session, salarie.id)
-    if current is not None:
-        raise Conflict(
-            f"the salarié's parcours {current.id} is under way",
-            extra={"existing_parcours_id": str(current.id)},
-        )
-    parcours = await repository.add(
-        session,
-        Parcours(
-            salarie_id=salarie.id, structure_id=salarie.structure_id, entry_date=body.entry_date
-        ),
-    )
+    parcours = await service.open_parcours(session, salarie, body.entry_date, rules)
     return ParcoursRead.model_validate(parcours)
 
 
@@ -131,20 +113,7 @@ async def record_exit(
     request: Request,
 ) -> ParcoursRead:
     parcours = await _writable(session, caller, parcours_id, request)
-    if parcours.status is ParcoursStatus.sorti:
-        raise Conflict(f"the exit was recorded on {parcours.exit_date}")
-    if body.exit_date < parcours.entry_date:
-        refuse_blocking([_exit_before_entry(parcours, body)])
-    parcours = await repository.record_exit(
-        session,
-        parcours,
-        {
-            "status": ParcoursStatus.sorti,
-            "exit_date": body.exit_date,
-            "exit_motif": body.motif,
-            "exit_category": EXIT_CATEGORY_OF_MOTIF[body.motif],
-        },
-    )
+    parcours = await service.record_exit(session, parcours, body)
     return ParcoursRead.model_validate(parcours)
 
 
@@ -179,19 +148,8 @@ async def create_contract(
     request: Request,
 ) -> ContractRead:
     parcours = await _writable(session, caller, parcours_id, request)
-    _refuse_closed(parcours)
-    warnings = refuse_blocking(
-        await service.contract_violations(session, parcours, service.facts_of(body), rules)
-    )
-    contract = Contract(
-        parcours_id=parcours.id,
-        salarie_id=parcours.salarie_id,
-        structure_id=parcours.structure_id,
-        warnings=[w.model_dump() for w in warnings],
-        **body.model_dump(),
-    )
-    await repository.sign(session, contract)
-    return await service.contract_read(session, caller, contract.id)
+    contract_id = await service.sign_contract(session, parcours, body, rules)
+    return await service.contract_read(session, caller, contract_id)
 
 
 @router.get("/{parcours_id}/derogations", tags=["parcours"], summary="List a parcours' derogations")
@@ -373,21 +331,6 @@ async def _writable(
     refuse_if_pseudonymised(salarie)
     about_salarie(request, salarie.id)
     return await repository.visible(session, caller, parcours_id)
-
-
-def _refuse_closed(parcours: Parcours) -> None:
-    if parcours.status is ParcoursStatus.sorti:
-        raise Conflict(f"the parcours ended on {parcours.exit_date}")
-
-
-def _exit_before_entry(parcours: Parcours, body: ExitCreate) -> Violation:
-    return blocking(
-        "exit_before_entry",
-        "the exit comes on or after the entry",
-        "L5132-1",
-        entry_date=parcours.entry_date,
-        exit_date=body.exit_date,
-    )
 
 
 ChildRead = TypeVar("ChildRead", DerogationRead, ActionRead, FreinRead, ObjectiveRead)

@@ -69,6 +69,20 @@ def eligibility_violations(
     ]
 
 
+def exit_violations(entry: dt.date, exit_date: dt.date) -> list[Violation]:
+    if exit_date >= entry:
+        return []
+    return [
+        blocking(
+            "exit_before_entry",
+            "the exit comes on or after the entry",
+            "L5132-1",
+            entry_date=entry,
+            exit_date=exit_date,
+        )
+    ]
+
+
 # --- contracts ----------------------------------------------------------------------
 
 

@@ -1,17 +1,33 @@
 """What the parcours routes compose: the context from the repository, the rules, and
 the answer (refused with every violation, or kept with its warnings)."""
 
+import datetime as dt
 import uuid
+from decimal import Decimal
+from typing import Any
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
 from app.db import driver_connection
+from app.errors import Conflict
 from app.parcours import repository
 from app.parcours.models import Contract, Parcours
-from app.parcours.rules import ContractFacts, DerogationFacts, Situation, check_contract
-from app.parcours.schemas import ContractCreate, ContractRead
-from app.rules import RuleParameters, Violation
+from app.parcours.rules import (
+    ContractFacts,
+    DerogationFacts,
+    Situation,
+    check_contract,
+    eligibility_violations,
+    exit_violations,
+    hours_violations,
+)
+from app.parcours.schemas import ContractCreate, ContractRead, ExitCreate
+from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, EligibilityCriterion, ParcoursStatus
+from app.rules import RuleParameters, Violation, refuse_blocking
+from app.salaries.models import Salarie
+from app.structures import repository as structures
 
 
 def facts_of(contract: Contract | ContractCreate) -> ContractFacts:
@@ -63,3 +79,75 @@ async def contract_read(
     row = await repository.read_contract(await driver_connection(session), caller, contract_id)
     assert row is not None, "a contract written is visible to its writer"
     return ContractRead.model_validate(row)
+
+
+async def open_parcours(
+    session: AsyncSession, salarie: Salarie, entry_date: dt.date, rules: RuleParameters
+) -> Parcours:
+    """A parcours for the (locked) salarié, for the API and the demo: eligible in the
+    structure's kind, and the only one under way."""
+    structure = await structures.lock(session, salarie.structure_id)
+    assert structure is not None
+    criteria = [EligibilityCriterion(c) for c in salarie.criteria]
+    refuse_blocking(eligibility_violations(structure.kind, criteria, rules))
+    current = await repository.open_parcours(session, salarie.id)
+    if current is not None:
+        raise Conflict(
+            f"the salarié's parcours {current.id} is under way",
+            extra={"existing_parcours_id": str(current.id)},
+        )
+    parcours = Parcours(
+        salarie_id=salarie.id, structure_id=salarie.structure_id, entry_date=entry_date
+    )
+    return await repository.add(session, parcours)
+
+
+async def sign_contract(
+    session: AsyncSession, parcours: Parcours, body: ContractCreate, rules: RuleParameters
+) -> uuid.UUID:
+    """A contract of a parcours under way, for the API and the demo: refused with every
+    blocking violation, kept with its warnings. Its id (read_contract answers it)."""
+    if parcours.status is ParcoursStatus.sorti:
+        raise Conflict(f"the parcours ended on {parcours.exit_date}")
+    warnings = refuse_blocking(await contract_violations(session, parcours, facts_of(body), rules))
+    contract = Contract(
+        parcours_id=parcours.id,
+        salarie_id=parcours.salarie_id,
+        structure_id=parcours.structure_id,
+        warnings=[w.model_dump() for w in warnings],
+        **body.model_dump(),
+    )
+    await repository.sign(session, contract)
+    return contract.id
+
+
+async def record_exit(session: AsyncSession, parcours: Parcours, body: ExitCreate) -> Parcours:
+    """The parcours' exit, once, on or after its entry, with its category."""
+    if parcours.status is ParcoursStatus.sorti:
+        raise Conflict(f"the exit was recorded on {parcours.exit_date}")
+    refuse_blocking(exit_violations(parcours.entry_date, body.exit_date))
+    changes = {
+        "status": ParcoursStatus.sorti,
+        "exit_date": body.exit_date,
+        "exit_motif": body.motif,
+        "exit_category": EXIT_CATEGORY_OF_MOTIF[body.motif],
+    }
+    return await repository.record_exit(session, parcours, changes)
+
+
+async def record_hours(
+    connection: asyncpg.Connection,
+    caller: Caller,
+    contract_id: uuid.UUID,
+    month: dt.date,
+    hours: Decimal,
+    rules: RuleParameters,
+) -> dict[str, Any] | None:
+    """A contract's hours of a month (its first day), for the API and the demo: within
+    the contract and the weekly maximum, as HoursRead's JSON; None when the caller may
+    not see the contract."""
+    facts = await repository.contract_facts(connection, caller, contract_id)
+    if facts is None:
+        return None
+    refuse_blocking(hours_violations(ContractFacts(*facts), month, hours, rules))
+    return await repository.put_hours(connection, contract_id, month, hours)

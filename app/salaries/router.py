@@ -1,4 +1,3 @@
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -19,10 +18,9 @@ from app.errors import (
 from app.idempotency.admission import about_salarie
 from app.keys.models import Role
 from app.pagination import PageDep
-from app.reference.schemas import LAST_DAY
 from app.routing import api_router
 from app.rules import refuse_blocking, rules_of
-from app.salaries import repository
+from app.salaries import repository, service
 from app.salaries.models import PassAdjustment, PassIae, Salarie
 from app.salaries.nir import nir_hash
 from app.salaries.privacy import pseudonymise, refuse_if_pseudonymised
@@ -68,15 +66,7 @@ async def create_salarie(
     response: Response,
 ) -> SalarieRead:
     structure_id = await _target_structure(session, caller, body.structure_id)
-    hashed = nir_hash(_nir_key(request), body.nir) if body.nir else None
-    await _refuse_duplicate(
-        session, structure_id, hashed, body.first_name, body.last_name, body.birth_date
-    )
-    values = body.model_dump(exclude={"nir", "structure_id"}) | {
-        "structure_id": structure_id,
-        "nir_hash": hashed,
-    }
-    salarie = await repository.create(session, values)
+    salarie = await service.register_salarie(session, structure_id, body, _nir_key(request))
     about_salarie(request, salarie.id)
     response.headers["ETag"] = etag(salarie.version)
     response.headers["Location"] = f"{router.prefix}/{salarie.id}"
@@ -130,7 +120,7 @@ async def update_salarie(
     changes = body.model_dump(exclude_unset=True, exclude={"nir"})
     if "nir" in body.model_fields_set:
         changes["nir_hash"] = nir_hash(_nir_key(request), body.nir) if body.nir else None
-    await _refuse_duplicate(
+    await service.refuse_duplicate(
         session,
         salarie.structure_id,
         changes.get("nir_hash", salarie.nir_hash),
@@ -169,22 +159,7 @@ async def set_pass_iae(
 ) -> PassIaeRead:
     await repository.visible(session, caller, salarie_id)
     salarie = await _lock_identified(session, salarie_id)
-    if await repository.pass_number_taken(session, salarie, body.number):
-        raise Conflict(
-            "another salarié of this structure holds this PASS IAE number",
-            errors=[field_problem("number", "held by another salarié of this structure")],
-        )
-    current = await repository.pass_of(session, salarie_id)
-    kept = await repository.adjustments(session, current.id) if current else []
-    end = pass_iae_end(
-        body.start_date,
-        [Adjustment(a.start_date, a.end_date) for a in kept],
-        rules_of(request),
-    )
-    _refuse_end_past_supported_days(end, "start_date")
-    pass_iae = await repository.set_pass(
-        session, salarie, number=body.number, start_date=body.start_date, end_date=end
-    )
+    pass_iae = await service.set_pass(session, salarie, body, rules_of(request))
     return await _pass_read(session, pass_iae)
 
 
@@ -214,7 +189,7 @@ async def add_pass_adjustment(
         [*(Adjustment(a.start_date, a.end_date) for a in kept), adjustment],
         rules_of(request),
     )
-    _refuse_end_past_supported_days(end, "end_date")
+    service.refuse_end_past_supported_days(end, "end_date")
     await repository.add_adjustment(
         session, PassAdjustment(pass_id=pass_iae.id, **body.model_dump()), pass_iae, end
     )
@@ -263,46 +238,12 @@ async def _target_structure(
     return requested
 
 
-async def _refuse_duplicate(
-    session: SessionDep,
-    structure_id: uuid.UUID,
-    hashed: bytes | None,
-    first_name: str | None,
-    last_name: str | None,
-    birth_date: dt.date | None,
-    *,
-    other_than: uuid.UUID | None = None,
-) -> None:
-    if first_name is None or last_name is None or birth_date is None:
-        return  # no identity left to compare: pseudonymised
-    existing = await repository.duplicate_of(
-        session,
-        structure_id,
-        nir_hash=hashed,
-        first_name=first_name,
-        last_name=last_name,
-        birth_date=birth_date,
-        other_than=other_than,
-    )
-    if existing is not None:
-        raise Conflict(
-            f"this salarié is already registered in the structure as {existing.id}",
-            extra={"existing_salarie_id": str(existing.id)},
-        )
-
-
 async def _lock_identified(session: SessionDep, salarie_id: uuid.UUID) -> Salarie:
     """The salarié, locked for a write, which a pseudonymised one refuses."""
     salarie = await repository.lock(session, salarie_id)
     assert salarie is not None
     refuse_if_pseudonymised(salarie)
     return salarie
-
-
-def _refuse_end_past_supported_days(end: dt.date, field: str) -> None:
-    if end > LAST_DAY:
-        detail = f"the PASS IAE would end on {end}, after {LAST_DAY}"
-        raise ValidationFailed(detail, errors=[field_problem(field, detail)])
 
 
 def _nir_key(request: Request) -> bytes:

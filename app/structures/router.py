@@ -15,7 +15,7 @@ from app.reference.territory import validate_territory
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
 from app.structures import repository, service
-from app.structures.models import Annexe, Antenne, Structure
+from app.structures.models import Antenne, Structure
 from app.structures.repository import StructureQuery
 from app.structures.schemas import (
     AnnexeCreate,
@@ -38,7 +38,7 @@ router = api_router(
 )
 WRITE_PROBLEMS = problem_responses(400, 409, 412, 413, 415)
 LIST = "structures"
-NO_STRUCTURE = "no structure with this id"
+NO_STRUCTURE = service.NO_STRUCTURE
 
 
 @router.post(
@@ -52,16 +52,7 @@ NO_STRUCTURE = "no structure with this id"
 async def create_structure(
     body: StructureCreate, session: SessionDep, caller: AdminWriter, response: Response
 ) -> StructureRead:
-    await validate_territory(
-        session,
-        commune_code=body.commune_code,
-        departement_code=body.departement_code,
-        region_code=body.region_code,
-    )
-    await service.refuse_taken_siret(session, body.siret)
-    values = body.model_dump(exclude={"contact"})
-    values |= _contact_columns(body.contact.model_dump() if body.contact else {})
-    structure = await repository.create(session, values)
+    structure = await service.register_structure(session, body)
     read, version = await service.structure_read(session, caller, structure.id)
     response.headers["ETag"] = etag(version)
     response.headers["Location"] = f"{router.prefix}/{structure.id}"
@@ -140,7 +131,7 @@ async def update_structure(
     if "siret" in changes and changes["siret"] != structure.siret:
         await service.refuse_taken_siret(session, changes["siret"])
     if "contact" in body.model_fields_set:
-        changes |= _contact_columns(body.contact.model_dump() if body.contact else {})
+        changes |= service.contact_columns(body.contact)
     await repository.update_structure(session, structure, changes)
     read, version = await service.structure_read(session, caller, structure_id)
     response.headers["ETag"] = etag(version)
@@ -220,14 +211,14 @@ async def create_annexe(
     request: Request,
     response: Response,
 ) -> AnnexeRead:
-    service.check_modulation(body.modulation_rate, request.app.state.settings.max_modulation_rate)
-    structure = found(await repository.lock(session, structure_id), NO_STRUCTURE)
-    await service.refuse_overlap(session, structure_id, body.start_date, body.end_date)
-    annexe = await repository.add_annexe(
-        session, Annexe(structure_id=structure_id, **body.model_dump())
+    annexe, version = await service.add_annexe(
+        session,
+        structure_id,
+        body,
+        max_modulation_rate=request.app.state.settings.max_modulation_rate,
     )
-    response.headers["ETag"] = etag(annexe.version)
-    return await service.annexe_read(session, structure, annexe)
+    response.headers["ETag"] = etag(version)
+    return annexe
 
 
 @router.get(
@@ -305,7 +296,3 @@ def _only_admin_or_own(caller: Caller, structure_id: uuid.UUID) -> None:
         return
     if caller.role is not Role.structure or caller.structure_id != structure_id:
         raise Forbidden(f"a {caller.role.value} key may not change this structure")
-
-
-def _contact_columns(contact: dict[str, str | None]) -> dict[str, str | None]:
-    return {f"contact_{field}": contact.get(field) for field in ("name", "email", "phone")}

@@ -11,13 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
 from app.db import driver_connection
-from app.errors import Conflict, ValidationFailed, field_problem
+from app.errors import Conflict, ValidationFailed, field_problem, found
 from app.keys.models import Role
 from app.reference import repository as reference
+from app.reference.territory import validate_territory
 from app.structures import repository
 from app.structures.models import Annexe, Structure
 from app.structures.rules import Rate, annexe_aid
-from app.structures.schemas import AidRead, AnnexeRead, StructureRead
+from app.structures.schemas import (
+    AidRead,
+    AnnexeCreate,
+    AnnexeRead,
+    Contact,
+    StructureCreate,
+    StructureRead,
+)
 
 
 def sees_private_fields(caller: Caller, structure_id: uuid.UUID) -> bool:
@@ -64,6 +72,46 @@ async def structure_read(
     row = await repository.read(await driver_connection(session), caller, structure_id)
     assert row is not None, "a structure written is visible to its writer"
     return StructureRead.model_validate(structure_json(caller, row)), row["version"]
+
+
+NO_STRUCTURE = "no structure with this id"
+
+
+def contact_columns(contact: Contact | None) -> dict[str, str | None]:
+    values = contact.model_dump() if contact else {}
+    return {f"contact_{field}": values.get(field) for field in ("name", "email", "phone")}
+
+
+async def register_structure(session: AsyncSession, body: StructureCreate) -> Structure:
+    """A new structure, for the API and the demo: its territory checked (the commune in
+    its département, in its région) and its SIRET new."""
+    await validate_territory(
+        session,
+        commune_code=body.commune_code,
+        departement_code=body.departement_code,
+        region_code=body.region_code,
+    )
+    await refuse_taken_siret(session, body.siret)
+    values = body.model_dump(exclude={"contact"}) | contact_columns(body.contact)
+    return await repository.create(session, values)
+
+
+async def add_annexe(
+    session: AsyncSession,
+    structure_id: uuid.UUID,
+    body: AnnexeCreate,
+    *,
+    max_modulation_rate: Decimal,
+) -> tuple[AnnexeRead, int]:
+    """A structure's annexe financière of a year, for the API and the demo: its
+    modulation within the setting, its period overlapping no other. With its version."""
+    check_modulation(body.modulation_rate, max_modulation_rate)
+    structure = found(await repository.lock(session, structure_id), NO_STRUCTURE)
+    await refuse_overlap(session, structure_id, body.start_date, body.end_date)
+    annexe = await repository.add_annexe(
+        session, Annexe(structure_id=structure_id, **body.model_dump())
+    )
+    return await annexe_read(session, structure, annexe), annexe.version
 
 
 async def refuse_taken_siret(session: AsyncSession, siret: str, *, field: str = "siret") -> None:

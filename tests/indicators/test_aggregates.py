@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.db import Database
+from app.db import Database, driver_connection
 from app.indicators import queries
 from app.indicators.catalogue import CATALOGUE, Dimension
 from app.indicators.queries import Filters, Scope
 from app.parcours.models import Contract, MonthlyHours, Parcours
-from app.parcours.repository import set_hours
+from app.parcours.repository import put_hours
 from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, ExitMotif, ParcoursStatus
 from app.salaries.models import Salarie
 from app.structures.models import Structure
@@ -99,7 +99,7 @@ async def test_aggregates_equal_a_computation_from_scratch(
             contract_id: uuid.UUID = made[which].id
             month = dt.date(2025, 1 + month_index, 1)
             if action == "set":
-                await set_hours(session, contract_id, month, hours)
+                await put_hours(await driver_connection(session), contract_id, month, hours)
             elif action == "update":
                 await session.execute(
                     update(MonthlyHours)

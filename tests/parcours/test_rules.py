@@ -15,6 +15,7 @@ from app.parcours.rules import (
     check_contract,
     check_derogation,
     eligibility_violations,
+    exit_violations,
     hours_violations,
 )
 from app.reference.enums import (
@@ -428,3 +429,15 @@ def test_a_period_of_n_months_ends_the_day_before_n_months_later(
     end = last_day_of_months(start, months)
     assert end < add_months(start, months)
     assert add_months(start, months) - end == dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("exit_date", "refused"),
+    [(D(2024, 1, 14), True), (D(2024, 1, 15), False), (D(2024, 6, 30), False)],
+)
+def test_an_exit_comes_on_or_after_the_entry(exit_date: dt.date, refused: bool) -> None:
+    violations = exit_violations(START, exit_date)
+    assert [v.code for v in violations] == (["exit_before_entry"] if refused else [])
+    if refused:
+        assert violations[0].article == "L5132-1"
+        assert violations[0].severity is Severity.blocking
