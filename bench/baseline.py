@@ -85,7 +85,6 @@ async def create_mission(raw: bytes, caller: dict[str, str]) -> dict[str, Any]:
     departement = commune[:3] if commune.startswith("97") else commune[:2]
     clause = mission.get("social_clause")
     await pool.fetch(*statement("structure_kinds", structure_ids=[mission["structure_id"]]))
-    # one row of the write statement, which takes an array per column
     columns = {
         "company_id": caller["id"],
         "structure_id": mission["structure_id"],
@@ -104,7 +103,7 @@ async def create_mission(raw: bytes, caller: dict[str, str]) -> dict[str, Any]:
         "insertion_hours_target": None if clause is None else str(clause["insertion_hours_target"]),
         "content_hash": hashlib.sha256(raw).digest(),
     }
-    create = statement("mission_create", **{name: [value] for name, value in columns.items()})
+    create = statement("mission_create", **columns)
     return dict(await pool.fetchrow(*create))
 
 

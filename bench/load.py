@@ -265,7 +265,7 @@ def write_sql(fixture: Fixture) -> Path:
         "contract_facts": parcours.facts_query(Role.structure),
         "set_hours": parcours.SET_HOURS_QUERY,
         "structure_kinds": structures.KINDS_QUERY,
-        "mission_create": missions.write_query(replace=False),
+        "mission_create": missions.write_query(replace=False, one=True),
     }
     config = {
         "sql": {name: query.sql for name, query in queries.items()},

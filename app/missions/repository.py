@@ -187,19 +187,24 @@ WRITTEN_COLUMNS = tuple(c for c in Mission.__table__.columns if c.name not in _S
 _CONTENT = tuple(c.name for c in WRITTEN_COLUMNS if c.name not in ("company_id", "external_ref"))
 
 
-def _compile_write(replace: bool) -> CompiledQuery:
-    """One statement for one mission or ten thousand: the rows travel as one array per
-    column. A reference the company already used is left alone, or with ``replace``
-    replaced when its content changed (a replayed, unchanged mission is not touched)."""
+def _compile_write(*, replace: bool, one: bool) -> CompiledQuery:
+    """The write of missions: of one, its values as parameters; of many (up to ten
+    thousand), one array per column, unnested, so the statement keeps one shape. A
+    reference the company already used is left alone, or with ``replace`` replaced when
+    its content changed (a replayed, unchanged mission is not touched)."""
     names = [column.name for column in WRITTEN_COLUMNS]
-    arrays = (cast(bindparam(c.name), ARRAY(c.type)) for c in WRITTEN_COLUMNS)
-    rows = func.unnest(*arrays).table_valued(*names).render_derived()
-    statement = insert(Mission).from_select(
-        [*names, "id", "status"],
-        select(
-            *rows.c, func.gen_random_uuid(), literal_column(f"'{MissionStatus.proposee.value}'")
-        ),
-    )
+    proposed: ColumnElement[str] = literal_column(f"'{MissionStatus.proposee.value}'")
+    if one:
+        values: dict[str, Any] = {name: bindparam(name) for name in names}
+        statement = insert(Mission).values(
+            {**values, "id": func.gen_random_uuid(), "status": proposed}
+        )
+    else:
+        arrays = (cast(bindparam(c.name), ARRAY(c.type)) for c in WRITTEN_COLUMNS)
+        rows = func.unnest(*arrays).table_valued(*names).render_derived()
+        statement = insert(Mission).from_select(
+            [*names, "id", "status"], select(*rows.c, func.gen_random_uuid(), proposed)
+        )
     key = [Mission.company_id, Mission.external_ref]
     if replace:
         statement = statement.on_conflict_do_update(
@@ -218,12 +223,16 @@ def _compile_write(replace: bool) -> CompiledQuery:
     return CompiledQuery.of(statement.returning(*READ_COLUMNS, Mission.version, created))
 
 
-_WRITES = {replace: _compile_write(replace) for replace in (False, True)}
+_WRITES = {
+    (replace, one): _compile_write(replace=replace, one=one)
+    for replace in (False, True)
+    for one in (False, True)
+}
 
 
-def write_query(*, replace: bool) -> CompiledQuery:
+def write_query(*, replace: bool, one: bool) -> CompiledQuery:
     """The statement :func:`write` sends (the load benchmark's baseline sends it too)."""
-    return _WRITES[replace]
+    return _WRITES[replace, one]
 
 
 class Written(NamedTuple):
@@ -238,9 +247,13 @@ async def write(
     by reference. A reference not there was unchanged (``replace``) or is taken."""
     if not rows:
         return {}
-    columns = {column.name: [row[column.name] for row in rows] for column in WRITTEN_COLUMNS}
+    one = len(rows) == 1
+    columns = {
+        column.name: rows[0][column.name] if one else [row[column.name] for row in rows]
+        for column in WRITTEN_COLUMNS
+    }
     written = {}
-    for row in await _WRITES[replace].fetch(connection, **columns):
+    for row in await _WRITES[replace, one].fetch(connection, **columns):
         shown = _shown(row)
         written[shown.mission["external_ref"]] = Written(shown, row["created"])
     return written

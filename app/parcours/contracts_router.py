@@ -11,7 +11,7 @@ from app.idempotency.admission import about_salarie
 from app.lean import fast_path
 from app.pagination import Page, PageDep, build_page
 from app.parcours import repository, service
-from app.parcours.models import Contract, ContractAmendment
+from app.parcours.models import Contract
 from app.parcours.repository import ContractQuery
 from app.parcours.rules import ContractFacts
 from app.parcours.schemas import (
@@ -26,7 +26,7 @@ from app.reference.enums import Severity
 from app.reference.schemas import MonthInPath
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
-from app.rules import RulesDep, as_problems, blocking, refuse_blocking
+from app.rules import RulesDep, as_problems
 from app.salaries.privacy import refuse_if_pseudonymised
 from app.tombstones.paging import sync_page_of
 from app.tombstones.schemas import SyncPage
@@ -125,40 +125,7 @@ async def amend_contract(
     about_salarie(request, salarie.id)
     contract = await visible_contract(session, caller, contract_id)
     parcours = await repository.visible(session, caller, contract.parcours_id)
-    new_end = body.end_date if "end_date" in body.model_fields_set else contract.end_date
-    new_hours = body.weekly_hours or contract.weekly_hours
-    if body.signed_on < contract.start_date:
-        refuse_blocking(
-            [
-                blocking(
-                    "amendment_before_contract",
-                    "an avenant is signed once the contract runs",
-                    "L1243-13",
-                )
-            ]
-        )
-    facts = ContractFacts(contract.kind, contract.start_date, new_end, new_hours)
-    warnings = refuse_blocking(
-        await service.contract_violations(session, parcours, facts, rules, other_than=contract.id)
-    )
-    amendment = ContractAmendment(
-        contract_id=contract.id,
-        signed_on=body.signed_on,
-        previous_end_date=contract.end_date,
-        new_end_date=new_end,
-        previous_weekly_hours=contract.weekly_hours,
-        new_weekly_hours=new_hours,
-    )
-    await repository.amend(
-        session,
-        contract,
-        amendment,
-        {
-            "end_date": new_end,
-            "weekly_hours": new_hours,
-            "warnings": [w.model_dump() for w in warnings],
-        },
-    )
+    await service.amend_contract(session, parcours, contract, body, rules)
     return await service.contract_read(session, caller, contract_id)
 
 

@@ -83,6 +83,20 @@ def exit_violations(entry: dt.date, exit_date: dt.date) -> list[Violation]:
     ]
 
 
+def amendment_violations(signed_on: dt.date, contract_start: dt.date) -> list[Violation]:
+    if signed_on >= contract_start:
+        return []
+    return [
+        blocking(
+            "amendment_before_contract",
+            "an avenant is signed once the contract runs",
+            "L1243-13",
+            signed_on=signed_on,
+            contract_start=contract_start,
+        )
+    ]
+
+
 # --- contracts ----------------------------------------------------------------------
 
 

@@ -13,17 +13,18 @@ from app.auth import Caller
 from app.db import driver_connection
 from app.errors import Conflict
 from app.parcours import repository
-from app.parcours.models import Contract, Parcours
+from app.parcours.models import Contract, ContractAmendment, Parcours
 from app.parcours.rules import (
     ContractFacts,
     DerogationFacts,
     Situation,
+    amendment_violations,
     check_contract,
     eligibility_violations,
     exit_violations,
     hours_violations,
 )
-from app.parcours.schemas import ContractCreate, ContractRead, ExitCreate
+from app.parcours.schemas import AmendmentCreate, ContractCreate, ContractRead, ExitCreate
 from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, EligibilityCriterion, ParcoursStatus
 from app.rules import RuleParameters, Violation, refuse_blocking
 from app.salaries.models import Salarie
@@ -151,3 +152,35 @@ async def record_hours(
         return None
     refuse_blocking(hours_violations(ContractFacts(*facts), month, hours, rules))
     return await repository.put_hours(connection, contract_id, month, hours)
+
+
+async def amend_contract(
+    session: AsyncSession,
+    parcours: Parcours,
+    contract: Contract,
+    body: AmendmentCreate,
+    rules: RuleParameters,
+) -> None:
+    """An avenant: signed once the contract runs, its new terms checked against every
+    rule as a whole contract (renewals count towards the totals), the history kept."""
+    new_end = body.end_date if "end_date" in body.model_fields_set else contract.end_date
+    new_hours = body.weekly_hours or contract.weekly_hours
+    refuse_blocking(amendment_violations(body.signed_on, contract.start_date))
+    facts = ContractFacts(contract.kind, contract.start_date, new_end, new_hours)
+    warnings = refuse_blocking(
+        await contract_violations(session, parcours, facts, rules, other_than=contract.id)
+    )
+    amendment = ContractAmendment(
+        contract_id=contract.id,
+        signed_on=body.signed_on,
+        previous_end_date=contract.end_date,
+        new_end_date=new_end,
+        previous_weekly_hours=contract.weekly_hours,
+        new_weekly_hours=new_hours,
+    )
+    changes = {
+        "end_date": new_end,
+        "weekly_hours": new_hours,
+        "warnings": [w.model_dump() for w in warnings],
+    }
+    await repository.amend(session, contract, amendment, changes)

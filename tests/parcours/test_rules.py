@@ -12,6 +12,7 @@ from app.parcours.rules import (
     ContractFacts,
     DerogationFacts,
     Situation,
+    amendment_violations,
     check_contract,
     check_derogation,
     eligibility_violations,
@@ -440,4 +441,16 @@ def test_an_exit_comes_on_or_after_the_entry(exit_date: dt.date, refused: bool) 
     assert [v.code for v in violations] == (["exit_before_entry"] if refused else [])
     if refused:
         assert violations[0].article == "L5132-1"
+        assert violations[0].severity is Severity.blocking
+
+
+@pytest.mark.parametrize(
+    ("signed_on", "refused"),
+    [(D(2024, 1, 14), True), (D(2024, 1, 15), False), (D(2024, 7, 1), False)],
+)
+def test_an_avenant_is_signed_once_the_contract_runs(signed_on: dt.date, refused: bool) -> None:
+    violations = amendment_violations(signed_on, START)
+    assert [v.code for v in violations] == (["amendment_before_contract"] if refused else [])
+    if refused:
+        assert violations[0].article == "L1243-13"
         assert violations[0].severity is Severity.blocking
