@@ -116,6 +116,19 @@ def internal(why: str) -> dict[str, str]:
     return {"internal": why}
 
 
+def hours_of_a_month() -> tuple[CheckConstraint, CheckConstraint]:
+    """The checks of a table of hours by month (a contract's, a mission's): 0 or more,
+    the month held as its first day."""
+    return (
+        CheckConstraint("hours >= 0", name="hours_not_negative", info=guards("hours", "0 or more")),
+        CheckConstraint(
+            "extract(day from month) = 1",
+            name="first_of_month",
+            info=internal("the month comes from a YYYY-MM path"),
+        ),
+    )
+
+
 def field_guards(metadata: MetaData) -> dict[str, tuple[str, str]]:
     """(field, what it must be) of each client-facing CHECK constraint, by its name in
     PostgreSQL."""

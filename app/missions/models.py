@@ -13,7 +13,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Versioned, created_at, guards, internal, text_enum, uuid_pk
+from app.db import (
+    Base,
+    Versioned,
+    created_at,
+    guards,
+    hours_of_a_month,
+    text_enum,
+    uuid_pk,
+)
 from app.reference.enums import ActivitySector, MissionKind, MissionStatus
 
 
@@ -87,12 +95,7 @@ class MissionHours(Base):
 
     __tablename__ = "mission_hours"
     __table_args__ = (
-        CheckConstraint("hours >= 0", name="hours_not_negative", info=guards("hours", "0 or more")),
-        CheckConstraint(
-            "extract(day from month) = 1",
-            name="first_of_month",
-            info=internal("the month comes from a YYYY-MM path"),
-        ),
+        *hours_of_a_month(),
         Index("ix_mission_hours_salarie_id", "salarie_id"),
     )
 

@@ -7,7 +7,16 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Versioned, created_at, guards, internal, text_enum, uuid_pk
+from app.db import (
+    Base,
+    Versioned,
+    created_at,
+    guards,
+    hours_of_a_month,
+    internal,
+    text_enum,
+    uuid_pk,
+)
 from app.reference.enums import (
     ActionKind,
     ContractKind,
@@ -128,14 +137,7 @@ class Derogation(Base):
 
 class MonthlyHours(Base):
     __tablename__ = "monthly_hours"
-    __table_args__ = (
-        CheckConstraint("hours >= 0", name="hours_not_negative", info=guards("hours", "0 or more")),
-        CheckConstraint(
-            "extract(day from month) = 1",
-            name="first_of_month",
-            info=internal("the month comes from a YYYY-MM path"),
-        ),
-    )
+    __table_args__ = (*hours_of_a_month(),)
 
     contract_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True
