@@ -82,8 +82,14 @@ class Where:
     condition: Condition
 
 
+# read once per model: the session lists ask on every request
+_CONDITIONS: dict[type, dict[str, Condition]] = {}
+
+
 def conditions_of(query: type) -> dict[str, Condition]:
     """Each field's condition; every field of a query model must have one."""
+    if query in _CONDITIONS:
+        return _CONDITIONS[query]
     hints = get_type_hints(query, include_extras=True)
     conditions = {
         name: meta.condition
@@ -94,6 +100,7 @@ def conditions_of(query: type) -> dict[str, Condition]:
     missing = {field.name for field in dataclasses.fields(query)} - set(conditions)
     if missing:
         raise TypeError(f"{query.__name__}: no Where condition for {sorted(missing)}")
+    _CONDITIONS[query] = conditions
     return conditions
 
 

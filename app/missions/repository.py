@@ -90,11 +90,16 @@ async def lock(session: AsyncSession, mission_id: uuid.UUID) -> Mission | None:
     return await session.get(Mission, mission_id, with_for_update=True, populate_existing=True)
 
 
-async def by_ref(session: AsyncSession, company_id: uuid.UUID, external_ref: str) -> Mission | None:
+async def lock_by_ref(
+    session: AsyncSession, company_id: uuid.UUID, external_ref: str
+) -> Mission | None:
+    """The company's mission that has the reference, locked (in one statement)."""
     statement = select(Mission).where(
         Mission.company_id == company_id, Mission.external_ref == external_ref
     )
-    return await session.scalar(statement.execution_options(populate_existing=True))
+    return await session.scalar(
+        statement.with_for_update().execution_options(populate_existing=True)
+    )
 
 
 # the columns of MissionRead, in its order; the clause's target stands for the clause
@@ -132,7 +137,8 @@ async def page(
     after: Sequence[object] | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    return mission_items(await PAGE.fetch(database, caller, query, after=after, limit=limit))
+    rows = await PAGE.fetch(database, caller, query, after=after, limit=limit)
+    return [mission_json(row) for row in rows]
 
 
 def mission_json(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -141,10 +147,6 @@ def mission_json(row: Mapping[str, Any]) -> dict[str, Any]:
     target = item["social_clause"]
     item["social_clause"] = None if target is None else {"insertion_hours_target": target}
     return item
-
-
-def mission_items(rows: Sequence[Any]) -> list[dict[str, Any]]:
-    return [mission_json(row) for row in rows]
 
 
 class Shown(NamedTuple):

@@ -130,9 +130,8 @@ async def upsert_mission(
     if_match: IfMatch = None,
 ) -> MissionRead:
     owner = await _company_of(session, caller, company_id)
-    existing = await repository.by_ref(session, owner, external_ref)
+    existing = await repository.lock_by_ref(session, owner, external_ref)
     if existing is not None:
-        await repository.lock(session, existing.id)
         check_if_match(if_match, existing.version)
     connection = await driver_connection(session)
     written = await service.write_mission(connection, body, external_ref, owner, replace=True)
