@@ -182,16 +182,21 @@ async def fan_out(session: AsyncSession, batch: int) -> int:
         .where(_may_receive(claimed))
         .order_by(claimed.c.id)
     )
-    await session.execute(
+    delivered = (
         pg_insert(Delivery)
         .from_select(["subscription_id", "event_id"], recipients)
         .on_conflict_do_nothing()
+        .cte("delivered")
     )
+    # one statement, so one snapshot: the events marked are exactly those given their
+    # deliveries (two statements would each claim the events committed by then)
     taken = await session.execute(
         update(Event)
+        .add_cte(delivered)
         .where(Event.id.in_(select(claimed.c.id)))
         .values(fanned_out=True)
         .returning(Event.id)
+        .execution_options(synchronize_session=False)
     )
     return len(taken.all())
 
