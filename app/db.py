@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.embedded import EmbeddedPostgres, ensure_database
+from app.errors import Problem
 from app.settings import Settings
 
 NAMING_CONVENTION = {
@@ -306,10 +307,20 @@ async def transaction(request: Request, response: Response) -> AsyncIterator[Asy
     response is sent; rolled back when anything raises. ``response`` is the one the
     route sets its status and headers on."""
     hooks: Sequence[BeforeCommit] = getattr(request.app.state, "before_commit", ())
-    async with get_database(request).sessions() as session, session.begin():
-        yield session
-        for hook in hooks:
-            await hook(session, request, response)
+    async with get_database(request).sessions() as session:
+        refused: Problem | None = None
+        async with session.begin():
+            try:
+                yield session
+            except Problem as problem:
+                if not problem.keeps_writes:
+                    raise
+                refused = problem  # committed, then answered; not a write to audit
+            else:
+                for hook in hooks:
+                    await hook(session, request, response)
+        if refused is not None:
+            raise refused
 
 
 SessionDep = Annotated[AsyncSession, Depends(transaction, scope="function")]

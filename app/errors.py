@@ -83,6 +83,9 @@ class Problem(Exception):
     title: ClassVar[str] = "Internal server error"
     # what the type means, where its title is not enough (said in the contract)
     meaning: ClassVar[str] = ""
+    # the request's transaction is committed all the same: the refusal is itself a
+    # record the law asks to keep (app.db.transaction)
+    keeps_writes: bool = False
 
     def __init__(
         self,
@@ -184,12 +187,15 @@ class RulesBroken(Problem):
 
     status, slug, title = 422, "rules-broken", "Labour-law rules broken"
 
-    def __init__(self, violations: Sequence[RuleViolation]) -> None:
+    def __init__(self, violations: Sequence[RuleViolation], *, kept_as: str = "") -> None:
+        """``kept_as``: where the refused request is recorded, when it is."""
         codes = ", ".join(violation.code for violation in violations)
         super().__init__(
-            f"the write breaks: {codes}",
+            f"the write breaks: {codes}"
+            + (f"; the request is kept as {kept_as}" if kept_as else ""),
             extra={"violations": [violation.model_dump() for violation in violations]},
         )
+        self.keeps_writes = bool(kept_as)
 
 
 class TooManyRequests(Problem):

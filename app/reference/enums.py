@@ -181,15 +181,26 @@ class PassAdjustmentKind(StrEnum):
 
 
 class PassAdjustmentReason(StrEnum):
+    """The motives of a suspension (the first nine) and of a prolongation (the rest)."""
+
+    # suspension: the contract suspended for more than 15 days
     arret_maladie = "arret_maladie"
     conge_maternite = "conge_maternite"
     incarceration = "incarceration"
-    contrat_hors_iae = "contrat_hors_iae"
     force_majeure = "force_majeure"
+    # suspension: the contract broken or ended
+    rupture_contrat = "rupture_contrat"
+    contrat_hors_iae = "contrat_hors_iae"
+    periode_essai_hors_iae = "periode_essai_hors_iae"
+    # suspension: agreed by the local committee (CTA), a contrat passerelle
+    accord_cta = "accord_cta"
+    contrat_passerelle = "contrat_passerelle"
+    # prolongation
     formation_en_cours = "formation_en_cours"
     senior_50_ans_ou_plus = "senior_50_ans_ou_plus"
     rqth = "rqth"
     difficultes_particulieres = "difficultes_particulieres"
+    cdi_inclusion_57_ans_ou_plus = "cdi_inclusion_57_ans_ou_plus"
 
 
 class DerogationKind(StrEnum):

@@ -1,5 +1,6 @@
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -8,9 +9,10 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    false,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Versioned, created_at, guards, internal, text_enum, uuid_pk
@@ -74,6 +76,8 @@ class PassIae(Versioned, Base):
     number: Mapped[str | None] = mapped_column(String(20))
     start_date: Mapped[dt.date]
     end_date: Mapped[dt.date]
+    # an authorised prescriber oriented the person: no 2-year wait after an earlier PASS
+    prescriber_orientation: Mapped[bool] = mapped_column(server_default=false())
 
 
 class PassAdjustment(Base):
@@ -83,6 +87,11 @@ class PassAdjustment(Base):
             "start_date <= end_date",
             name="dates_ordered",
             info=guards("end_date", "on or after start_date"),
+        ),
+        CheckConstraint(
+            "(refused_at IS NULL) = (violations IS NULL)",
+            name="refusal_with_its_reasons",
+            info=internal("a refused request is written with the violations found"),
         ),
     )
 
@@ -98,4 +107,10 @@ class PassAdjustment(Base):
     )
     start_date: Mapped[dt.date]
     end_date: Mapped[dt.date]
+    # a prolongation for a training under way: the day the training ends
+    training_end_date: Mapped[dt.date | None]
+    # a refused request is kept with the rules it broke (R5132-1-8: a refusal is
+    # motivated); it moves nothing
+    refused_at: Mapped[dt.datetime | None]
+    violations: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
     created_at: Mapped[created_at]

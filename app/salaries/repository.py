@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Query
-from sqlalchemy import ColumnElement, func, or_, select, true, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, caller_id
@@ -126,8 +126,15 @@ async def pass_of(session: AsyncSession, salarie_id: uuid.UUID) -> PassIae | Non
     )
 
 
-async def adjustments(session: AsyncSession, pass_id: uuid.UUID) -> Sequence[PassAdjustment]:
-    statement = select(PassAdjustment).where(PassAdjustment.pass_id == pass_id)
+async def adjustments(
+    session: AsyncSession, pass_id: uuid.UUID, *, refused: bool = False
+) -> Sequence[PassAdjustment]:
+    """The PASS IAE's accepted adjustments (those that move its end), or its refused
+    requests."""
+    statement = select(PassAdjustment).where(
+        PassAdjustment.pass_id == pass_id,
+        PassAdjustment.refused_at.is_not(None) if refused else PassAdjustment.refused_at.is_(None),
+    )
     return (
         await session.scalars(statement.order_by(PassAdjustment.start_date, PassAdjustment.id))
     ).all()
@@ -140,22 +147,25 @@ async def set_pass(
     number: str,
     start_date: dt.date,
     end_date: dt.date,
+    prescriber_orientation: bool,
 ) -> PassIae:
+    """Creates or replaces the salarié's PASS IAE; a new number is a new PASS IAE,
+    which starts without the adjustments (nor the refused requests) of the one before."""
+    values = {
+        "number": number,
+        "start_date": start_date,
+        "end_date": end_date,
+        "prescriber_orientation": prescriber_orientation,
+    }
     current = await pass_of(session, salarie.id)
     if current is None:
         return await insert_record(
             session,
-            PassIae(
-                salarie_id=salarie.id,
-                structure_id=salarie.structure_id,
-                number=number,
-                start_date=start_date,
-                end_date=end_date,
-            ),
+            PassIae(salarie_id=salarie.id, structure_id=salarie.structure_id, **values),
         )
-    await save_changes(
-        session, current, {"number": number, "start_date": start_date, "end_date": end_date}
-    )
+    if current.number != number:
+        await session.execute(delete(PassAdjustment).where(PassAdjustment.pass_id == current.id))
+    await save_changes(session, current, values)
     return current
 
 
@@ -177,6 +187,12 @@ async def add_adjustment(
 ) -> None:
     session.add(adjustment)
     await save_changes(session, pass_iae, {"end_date": end_date})
+
+
+async def add_refused(session: AsyncSession, adjustment: PassAdjustment) -> None:
+    adjustment.refused_at = await session.scalar(select(func.statement_timestamp()))
+    session.add(adjustment)
+    await session.flush()
 
 
 async def first_of_structure(

@@ -1,3 +1,4 @@
+import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -19,18 +20,18 @@ from app.idempotency.admission import about_salarie
 from app.keys.models import Role
 from app.pagination import PageDep
 from app.routing import api_router
-from app.rules import refuse_blocking, rules_of
+from app.rules import rules_of
 from app.salaries import repository, service
-from app.salaries.models import PassAdjustment, PassIae, Salarie
+from app.salaries.models import PassIae, Salarie
 from app.salaries.nir import nir_hash
 from app.salaries.privacy import pseudonymise, refuse_if_pseudonymised
 from app.salaries.repository import SalarieQuery
-from app.salaries.rules import Adjustment, adjustment_violations, pass_iae_end
 from app.salaries.schemas import (
     AdjustmentCreate,
     AdjustmentRead,
     PassIaeRead,
     PassIaeSet,
+    RefusedAdjustmentRead,
     SalarieCreate,
     SalarieRead,
     SalarieUpdate,
@@ -167,7 +168,14 @@ async def set_pass_iae(
     "/{salarie_id}/pass-iae/adjustments",
     status_code=status.HTTP_201_CREATED,
     summary="Suspend or prolong the PASS IAE",
-    description="Each lasts at most 12 months (a setting) and moves the end by its length.",
+    description="Each moves the end by its length, within its motive's limits "
+    "(settings): a suspension lasts at most 36 months and is recorded at most 365 days "
+    "after it started, within the PASS IAE's validity; a prolongation starts the day after "
+    "the current end, lasts at most 12 months per request and, in all, per motive: until "
+    "the training ends (`training_end_date`), 3 years for RQTH and for particular "
+    "difficulties (AI and ACI only), 5 years for a person of 50 or older, with no limit for "
+    "a CDI inclusion at 57 or older. A refused request is a 422 listing the rules broken, "
+    "and is kept with them under `refused` in the PASS IAE.",
     responses=WRITE_PROBLEMS,
 )
 async def add_pass_adjustment(
@@ -178,21 +186,10 @@ async def add_pass_adjustment(
     request: Request,
 ) -> PassIaeRead:
     await repository.visible(session, caller, salarie_id)
-    await _lock_identified(session, salarie_id)
+    salarie = await _lock_identified(session, salarie_id)
     about_salarie(request, salarie_id)
     pass_iae = found(await repository.pass_of(session, salarie_id), "this salarié has no PASS IAE")
-    adjustment = Adjustment(body.start_date, body.end_date)
-    refuse_blocking(adjustment_violations(adjustment, rules_of(request)))
-    kept = await repository.adjustments(session, pass_iae.id)
-    end = pass_iae_end(
-        pass_iae.start_date,
-        [*(Adjustment(a.start_date, a.end_date) for a in kept), adjustment],
-        rules_of(request),
-    )
-    service.refuse_end_past_supported_days(end, "end_date")
-    await repository.add_adjustment(
-        session, PassAdjustment(pass_id=pass_iae.id, **body.model_dump()), pass_iae, end
-    )
+    await service.adjust_pass(session, salarie, pass_iae, body, rules_of(request), dt.date.today())
     return await _pass_read(session, pass_iae)
 
 
@@ -262,9 +259,12 @@ def _read(salarie: Salarie) -> SalarieRead:
 
 async def _pass_read(session: SessionDep, pass_iae: PassIae) -> PassIaeRead:
     kept = await repository.adjustments(session, pass_iae.id)
+    refused = await repository.adjustments(session, pass_iae.id, refused=True)
     return PassIaeRead(
         number=pass_iae.number,
         start_date=pass_iae.start_date,
+        prescriber_orientation=pass_iae.prescriber_orientation,
         end_date=pass_iae.end_date,
         adjustments=[AdjustmentRead.model_validate(a) for a in kept],
+        refused=[RefusedAdjustmentRead.model_validate(a) for a in refused],
     )

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from app.errors import RuleViolation
 from app.reference.enums import (
     EligibilityCriterion,
     Gender,
@@ -136,6 +137,11 @@ class PassIaeSet(BaseModel):
 
     number: Annotated[str, Field(pattern=r"^[0-9A-Z]{12}$", description="12 characters")]
     start_date: Day
+    prescriber_orientation: bool = Field(
+        False,
+        description="An authorised prescriber orients the person: the 2-year wait after the "
+        "salarié's earlier PASS IAE does not apply",
+    )
 
 
 class AdjustmentCreate(BaseModel):
@@ -154,9 +160,19 @@ class AdjustmentCreate(BaseModel):
     )
 
     kind: PassAdjustmentKind
-    reason: PassAdjustmentReason
+    reason: PassAdjustmentReason = Field(
+        description="A suspension's motive (the contract suspended for more than 15 days: "
+        "`arret_maladie`, `conge_maternite`, `incarceration`, `force_majeure`; broken or "
+        "ended: `rupture_contrat`, `contrat_hors_iae`, `periode_essai_hors_iae`; "
+        "`accord_cta`, `contrat_passerelle`) or a prolongation's (`formation_en_cours`, "
+        "`rqth`, `senior_50_ans_ou_plus`, `difficultes_particulieres`, "
+        "`cdi_inclusion_57_ans_ou_plus`)"
+    )
     start_date: Day
     end_date: Day
+    training_end_date: Day | None = Field(
+        None, description="A prolongation for a training under way: the day it ends"
+    )
 
 
 class AdjustmentRead(BaseModel):
@@ -167,6 +183,14 @@ class AdjustmentRead(BaseModel):
     reason: PassAdjustmentReason
     start_date: Day
     end_date: Day
+    training_end_date: Day | None
+
+
+class RefusedAdjustmentRead(AdjustmentRead):
+    """A request refused, kept with the rules it broke; it moved nothing."""
+
+    refused_at: dt.datetime
+    violations: list[RuleViolation]
 
 
 class PassIaeRead(BaseModel):
@@ -177,6 +201,7 @@ class PassIaeRead(BaseModel):
                 {
                     "number": "999992412345",
                     "start_date": "2025-01-06",
+                    "prescriber_orientation": False,
                     "end_date": "2027-02-05",
                     "adjustments": [
                         {
@@ -185,8 +210,10 @@ class PassIaeRead(BaseModel):
                             "reason": "arret_maladie",
                             "start_date": "2025-03-01",
                             "end_date": "2025-03-31",
+                            "training_end_date": None,
                         }
                     ],
+                    "refused": [],
                 }
             ]
         },
@@ -194,5 +221,9 @@ class PassIaeRead(BaseModel):
 
     number: str | None = Field(description="null once the salarié is pseudonymised")
     start_date: Day
+    prescriber_orientation: bool
     end_date: Day = Field(description="start + 730 - 1 days, moved by the adjustments")
     adjustments: list[AdjustmentRead]
+    refused: list[RefusedAdjustmentRead] = Field(
+        description="The suspensions and prolongations asked for and refused, with why"
+    )

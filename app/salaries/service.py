@@ -6,14 +6,23 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Conflict, ValidationFailed, field_problem
+from app.db import driver_connection
+from app.errors import Conflict, RulesBroken, ValidationFailed, field_problem
 from app.reference.schemas import LAST_DAY
-from app.rules import RuleParameters
+from app.rules import RuleParameters, as_problems, refuse_blocking
 from app.salaries import repository
-from app.salaries.models import PassIae, Salarie
+from app.salaries.models import PassAdjustment, PassIae, Salarie
 from app.salaries.nir import nir_hash
-from app.salaries.rules import Adjustment, pass_iae_end
-from app.salaries.schemas import PassIaeSet, SalarieCreate
+from app.salaries.rules import (
+    Adjustment,
+    EarlierPass,
+    PassFacts,
+    adjustment_violations,
+    new_pass_violations,
+    pass_iae_end,
+)
+from app.salaries.schemas import AdjustmentCreate, PassIaeSet, SalarieCreate
+from app.structures import repository as structures
 
 
 async def register_salarie(
@@ -47,11 +56,26 @@ async def set_pass(
             errors=[field_problem("number", "held by another salarié of this structure")],
         )
     current = await repository.pass_of(session, salarie.id)
-    kept = await repository.adjustments(session, current.id) if current else []
-    end = pass_iae_end(body.start_date, [Adjustment(a.start_date, a.end_date) for a in kept], rules)
+    # the structure's own record only: other structures' salariés are never looked at
+    # (les-emplois, which issues PASS IAE numbers, applies the wait across structures)
+    earlier = [EarlierPass(current.number, current.end_date)] if current else []
+    refuse_blocking(
+        new_pass_violations(
+            body.number, body.start_date, earlier, body.prescriber_orientation, rules
+        )
+    )
+    same_pass = current is not None and current.number == body.number
+    # a new number is a new PASS IAE: the adjustments of the one it replaces go with it
+    kept = await repository.adjustments(session, current.id) if current and same_pass else []
+    end = pass_iae_end(body.start_date, [adjustment_of(a) for a in kept], rules)
     refuse_end_past_supported_days(end, "start_date")
     return await repository.set_pass(
-        session, salarie, number=body.number, start_date=body.start_date, end_date=end
+        session,
+        salarie,
+        number=body.number,
+        start_date=body.start_date,
+        end_date=end,
+        prescriber_orientation=body.prescriber_orientation,
     )
 
 
@@ -87,3 +111,44 @@ def refuse_end_past_supported_days(end: dt.date, field: str) -> None:
     if end > LAST_DAY:
         detail = f"the PASS IAE would end on {end}, after {LAST_DAY}"
         raise ValidationFailed(detail, errors=[field_problem(field, detail)])
+
+
+def adjustment_of(record: PassAdjustment) -> Adjustment:
+    return Adjustment(
+        record.start_date, record.end_date, record.kind, record.reason, record.training_end_date
+    )
+
+
+async def adjust_pass(
+    session: AsyncSession,
+    salarie: Salarie,
+    pass_iae: PassIae,
+    body: AdjustmentCreate,
+    rules: RuleParameters,
+    today: dt.date,
+) -> None:
+    """Suspends or prolongs the (locked) salarié's PASS IAE by the rules of its motive;
+    a refused request is kept with its reasons, then answered as a 422."""
+    accepted = [adjustment_of(a) for a in await repository.adjustments(session, pass_iae.id)]
+    kinds = await structures.kinds(await driver_connection(session), [salarie.structure_id])
+    facts = PassFacts(
+        start=pass_iae.start_date,
+        end=pass_iae.end_date,
+        accepted=accepted,
+        birth_date=salarie.birth_date,
+        structure_kind=kinds[salarie.structure_id],
+        today=today,
+    )
+    asked = Adjustment(
+        body.start_date, body.end_date, body.kind, body.reason, body.training_end_date
+    )
+    violations = adjustment_violations(asked, facts, rules)
+    record = PassAdjustment(pass_id=pass_iae.id, **body.model_dump())
+    if violations:
+        problems = as_problems(violations)
+        record.violations = [problem.model_dump() for problem in problems]
+        await repository.add_refused(session, record)
+        raise RulesBroken(problems, kept_as=f"refused request {record.id}")
+    end = pass_iae_end(pass_iae.start_date, [*accepted, asked], rules)
+    refuse_end_past_supported_days(end, "end_date")
+    await repository.add_adjustment(session, record, pass_iae, end)

@@ -106,10 +106,10 @@ async def test_no_table_and_no_log_keeps_the_identity_after_delete(
         f"/v1/salaries/{person['id']}/pass-iae/adjustments",
         own,
         {
-            "kind": "suspension",
-            "reason": "arret_maladie",
-            "start_date": "2024-03-01",
-            "end_date": "2024-03-31",
+            "kind": "prolongation",
+            "reason": "rqth",
+            "start_date": "2025-12-31",
+            "end_date": "2026-03-31",
         },
     )
     parcours = await post(

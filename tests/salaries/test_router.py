@@ -1,3 +1,4 @@
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -66,45 +67,180 @@ async def test_bad_salarie_input_is_named(
     assert any(pointer.startswith(f"/body/{field}") for pointer in pointers(response))
 
 
+def day(offset: int) -> str:
+    return (dt.date.today() + dt.timedelta(days=offset)).isoformat()
+
+
+def after(day_text: str, days: int) -> str:
+    return (dt.date.fromisoformat(day_text) + dt.timedelta(days=days)).isoformat()
+
+
+async def adjust(
+    client: httpx.AsyncClient, own: dict[str, str], url: str, **body: str
+) -> httpx.Response:
+    return await client.post(f"{url}/adjustments", headers=own, json=body)
+
+
 async def test_pass_iae_runs_730_days_and_moves_with_its_adjustments(
     client: httpx.AsyncClient, own: dict[str, str]
 ) -> None:
     person = await create_salarie(client, own)
     url = f"/v1/salaries/{person['id']}/pass-iae"
     assert (await client.get(url, headers=own)).status_code == 404
+    start = day(-100)
     created = await client.put(
-        url, headers=own, json={"number": "999992412345", "start_date": "2025-01-06"}
+        url, headers=own, json={"number": "999992412345", "start_date": start}
     )
-    assert created.json()["end_date"] == "2027-01-05"
-    suspended = await client.post(
-        f"{url}/adjustments",
-        headers=own,
-        json={
-            "kind": "suspension",
-            "reason": "arret_maladie",
-            "start_date": "2025-03-01",
-            "end_date": "2025-03-31",
-        },
+    assert created.json()["end_date"] == after(start, 729)
+    suspended = await adjust(
+        client,
+        own,
+        url,
+        kind="suspension",
+        reason="arret_maladie",
+        start_date=day(-30),
+        end_date=after(day(-30), 30),
     )
     assert suspended.status_code == 201, suspended.text
-    assert suspended.json()["end_date"] == "2027-02-05"
-    too_long = await client.post(
-        f"{url}/adjustments",
-        headers=own,
-        json={
-            "kind": "prolongation",
-            "reason": "formation_en_cours",
-            "start_date": "2027-02-06",
-            "end_date": "2028-02-06",
-        },
-    )
-    assert too_long.status_code == 422
-    assert too_long.json()["violations"][0]["code"] == "pass_adjustment_too_long"
+    assert suspended.json()["end_date"] == after(start, 729 + 31)
     moved = await client.put(
-        url, headers=own, json={"number": "999992412345", "start_date": "2025-02-01"}
+        url, headers=own, json={"number": "999992412345", "start_date": after(start, 1)}
     )
-    assert moved.json()["end_date"] == "2027-03-03"  # the suspension still counts
+    assert moved.json()["end_date"] == after(start, 1 + 729 + 31)  # the suspension still counts
     assert len(moved.json()["adjustments"]) == 1
+
+
+async def test_a_20_month_suspension_is_accepted(
+    client: httpx.AsyncClient, own: dict[str, str]
+) -> None:
+    person = await create_salarie(client, own)
+    url = f"/v1/salaries/{person['id']}/pass-iae"
+    await client.put(url, headers=own, json={"number": "999992412346", "start_date": day(-200)})
+    suspended = await adjust(
+        client,
+        own,
+        url,
+        kind="suspension",
+        reason="incarceration",
+        start_date=day(-10),
+        end_date=after(day(-10), 20 * 30),
+    )
+    assert suspended.status_code == 201, suspended.text
+    assert suspended.json()["end_date"] == after(day(-200), 729 + 601)
+
+
+async def test_a_fourth_rqth_prolongation_is_refused_and_kept_with_its_reasons(
+    client: httpx.AsyncClient, own: dict[str, str]
+) -> None:
+    person = await create_salarie(client, own)
+    url = f"/v1/salaries/{person['id']}/pass-iae"
+    current = (
+        await client.put(url, headers=own, json={"number": "999992412347", "start_date": day(-700)})
+    ).json()
+    for _ in range(3):
+        start = after(current["end_date"], 1)
+        answer = await adjust(
+            client,
+            own,
+            url,
+            kind="prolongation",
+            reason="rqth",
+            start_date=start,
+            end_date=after(start, 364),
+        )
+        assert answer.status_code == 201, answer.text
+        current = answer.json()
+    start = after(current["end_date"], 1)
+    refused = await adjust(
+        client,
+        own,
+        url,
+        kind="prolongation",
+        reason="rqth",
+        start_date=start,
+        end_date=after(start, 364),
+    )
+    assert refused.status_code == 422
+    assert refused.json()["type"].endswith("/rules-broken")
+    assert [v["code"] for v in refused.json()["violations"]] == ["pass_prolongation_total_exceeded"]
+    assert "kept as refused request" in refused.json()["detail"]
+    read = (await client.get(url, headers=own)).json()
+    assert read["end_date"] == current["end_date"]  # the refusal moved nothing
+    assert len(read["adjustments"]) == 3
+    [kept] = read["refused"]
+    assert (kept["reason"], kept["start_date"]) == ("rqth", start)
+    assert kept["violations"] == refused.json()["violations"]
+
+
+async def test_a_50_or_older_prolongation_is_refused_for_a_person_of_36(
+    client: httpx.AsyncClient, own: dict[str, str]
+) -> None:
+    born = (dt.date.today() - dt.timedelta(days=36 * 366)).isoformat()
+    person = await create_salarie(client, own, birth_date=born)
+    url = f"/v1/salaries/{person['id']}/pass-iae"
+    current = (
+        await client.put(url, headers=own, json={"number": "999992412348", "start_date": day(-700)})
+    ).json()
+    start = after(current["end_date"], 1)
+    refused = await adjust(
+        client,
+        own,
+        url,
+        kind="prolongation",
+        reason="senior_50_ans_ou_plus",
+        start_date=start,
+        end_date=after(start, 100),
+    )
+    assert refused.status_code == 422
+    [violation] = refused.json()["violations"]
+    assert (violation["code"], violation["values"]["age"]) == ("pass_prolongation_age", "36")
+    assert violation["article"] == "R5132-1-8"
+
+
+async def test_a_bad_adjustment_request_is_not_kept(
+    client: httpx.AsyncClient, own: dict[str, str]
+) -> None:
+    """Only a request the rules refuse is kept; one that is not a request at all (a
+    field missing, a motive unknown) leaves nothing."""
+    person = await create_salarie(client, own)
+    url = f"/v1/salaries/{person['id']}/pass-iae"
+    await client.put(url, headers=own, json={"number": "999992412349", "start_date": day(-10)})
+    unknown = await adjust(
+        client, own, url, kind="suspension", reason="vacances", start_date=day(-1), end_date=day(0)
+    )
+    assert unknown.status_code == 422
+    assert (await client.get(url, headers=own)).json()["refused"] == []
+
+
+async def test_a_new_pass_iae_waits_two_years_unless_a_prescriber_orients(
+    client: httpx.AsyncClient, own: dict[str, str]
+) -> None:
+    person = await create_salarie(client, own)
+    url = f"/v1/salaries/{person['id']}/pass-iae"
+    first = await client.put(
+        url, headers=own, json={"number": "999992412350", "start_date": day(-900)}
+    )
+    suspended = await adjust(
+        client,
+        own,
+        url,
+        kind="suspension",
+        reason="arret_maladie",
+        start_date=day(-300),
+        end_date=day(-291),
+    )
+    assert suspended.status_code == 201
+    assert first.json()["end_date"] < day(0)
+    again = {"number": "999992412351", "start_date": day(0)}
+    waiting = await client.put(url, headers=own, json=again)
+    assert waiting.status_code == 422
+    assert [v["code"] for v in waiting.json()["violations"]] == ["pass_iae_wait"]
+    oriented = await client.put(url, headers=own, json=again | {"prescriber_orientation": True})
+    assert oriented.status_code == 200, oriented.text
+    renewed = oriented.json()
+    assert renewed["prescriber_orientation"] is True
+    assert renewed["end_date"] == after(day(0), 729)  # the earlier PASS's suspension is gone
+    assert renewed["adjustments"] == []
 
 
 async def test_salarie_access_by_role(
