@@ -22,7 +22,7 @@ from app.parcours.models import (
     StructureMonthHours,
 )
 from app.reference.models import AideAuPosteRate, Departement, ReferenceHours, Region
-from app.salaries.models import PassAdjustment, PassIae, Salarie
+from app.salaries.models import EligibilityDiagnostic, PassAdjustment, PassIae, Salarie
 from app.structures.models import Annexe, Antenne, SiretRecord, Structure
 from app.tombstones.models import Tombstone
 from app.webhooks.models import Attempt, Delivery, Event, Subscription
@@ -42,6 +42,7 @@ __all__ = [
     "Delivery",
     "Departement",
     "Derogation",
+    "EligibilityDiagnostic",
     "Event",
     "FreinRecord",
     "IdempotencyRecord",

@@ -49,6 +49,8 @@ class RuleParameters(BaseModel):
     max_weekly_hours_worked: float = Field(48, gt=0)
     eligibility_level_2_required_ai_etti: int = Field(2, gt=0)
     eligibility_level_2_required_others: int = Field(3, gt=0)
+    diagnostic_prescriber_valid_months: int = Field(6, gt=0)
+    diagnostic_siae_valid_days: int = Field(92, gt=0)
     alert_cddi_months_before_limit: int = Field(2, ge=0)
     ai_max_hours_per_company: float = Field(480, gt=0)
     ai_hours_warning_from: float = Field(400, gt=0)

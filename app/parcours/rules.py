@@ -12,13 +12,10 @@ from decimal import Decimal
 
 from app.reference.enums import (
     CONTRACT_KINDS_BY_STRUCTURE,
-    CRITERION_LEVEL,
     EXTENDING_DEROGATIONS,
     UNDER_20H_DEROGATIONS,
     ContractKind,
     DerogationKind,
-    EligibilityCriterion,
-    EligibilityLevel,
     Severity,
     StructureKind,
 )
@@ -42,31 +39,6 @@ CDDI_ARTICLES = {
 
 
 # --- eligibility ------------------------------------------------------------------
-
-
-def eligibility_violations(
-    kind: StructureKind, criteria: Iterable[EligibilityCriterion], p: RuleParameters
-) -> list[Violation]:
-    levels = [CRITERION_LEVEL[criterion] for criterion in set(criteria)]
-    if EligibilityLevel.niveau_1 in levels:
-        return []
-    required = (
-        p.eligibility_level_2_required_ai_etti
-        if kind in (StructureKind.AI, StructureKind.ETTI)
-        else p.eligibility_level_2_required_others
-    )
-    found = levels.count(EligibilityLevel.niveau_2)
-    if found >= required:
-        return []
-    return [
-        blocking(
-            "eligibility_insufficient",
-            f"one level-1 criterion, or {required} level-2 criteria in a {kind.value}",
-            "L5132-3",
-            level_2_criteria=found,
-            required=required,
-        )
-    ]
 
 
 def exit_violations(entry: dt.date, exit_date: dt.date) -> list[Violation]:

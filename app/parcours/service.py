@@ -20,13 +20,13 @@ from app.parcours.rules import (
     Situation,
     amendment_violations,
     check_contract,
-    eligibility_violations,
     exit_violations,
     hours_violations,
 )
 from app.parcours.schemas import AmendmentCreate, ContractCreate, ContractRead, ExitCreate
-from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, EligibilityCriterion, ParcoursStatus
+from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, ParcoursStatus
 from app.rules import RuleParameters, Violation, refuse_blocking
+from app.salaries import service as salaries
 from app.salaries.models import Salarie
 from app.structures import repository as structures
 
@@ -89,8 +89,9 @@ async def open_parcours(
     structure's kind, and the only one under way."""
     structure = await structures.lock(session, salarie.structure_id)
     assert structure is not None
-    criteria = [EligibilityCriterion(c) for c in salarie.criteria]
-    refuse_blocking(eligibility_violations(structure.kind, criteria, rules))
+    refuse_blocking(
+        await salaries.hire_violations(session, salarie, structure.kind, entry_date, rules)
+    )
     current = await repository.open_parcours(session, salarie.id)
     if current is not None:
         raise Conflict(

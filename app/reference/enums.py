@@ -169,6 +169,25 @@ CRITERION_LEVEL: dict[EligibilityCriterion, EligibilityLevel] = {
 }
 
 
+# the criteria a state source can certify (CAF, France Travail, MDPH)
+CERTIFIABLE_CRITERIA = frozenset(
+    {
+        EligibilityCriterion.rsa,
+        EligibilityCriterion.aah,
+        EligibilityCriterion.parent_isole,
+        EligibilityCriterion.rqth,
+    }
+)
+
+
+class DiagnosticAuthor(StrEnum):
+    """Who made an eligibility diagnostic: it is valid 6 months when an authorised
+    prescriber made it, 92 days when the SIAE did."""
+
+    prescripteur = "prescripteur"
+    siae = "siae"
+
+
 class Gender(StrEnum):
     femme = "femme"
     homme = "homme"

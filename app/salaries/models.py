@@ -16,7 +16,12 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Versioned, created_at, guards, internal, text_enum, uuid_pk
-from app.reference.enums import Gender, PassAdjustmentKind, PassAdjustmentReason
+from app.reference.enums import (
+    DiagnosticAuthor,
+    Gender,
+    PassAdjustmentKind,
+    PassAdjustmentReason,
+)
 
 
 class Salarie(Versioned, Base):
@@ -113,4 +118,29 @@ class PassAdjustment(Base):
     # motivated); it moves nothing
     refused_at: Mapped[dt.datetime | None]
     violations: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    created_at: Mapped[created_at]
+
+
+class EligibilityDiagnostic(Base):
+    """A salarié's eligibility diagnostic: who made it, when, and the criteria found,
+    each certified or not by a state source. Personal data, as the salarié's."""
+
+    __tablename__ = "eligibility_diagnostics"
+    __table_args__ = (
+        Index("ix_eligibility_diagnostics_salarie_id_made_on", "salarie_id", "made_on"),
+        CheckConstraint(
+            "certified <@ criteria",
+            name="certified_among_criteria",
+            info=internal("the API writes the certified flags from the criteria"),
+        ),
+    )
+
+    id: Mapped[uuid_pk]
+    salarie_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("salaries.id", ondelete="CASCADE"))
+    made_on: Mapped[dt.date]
+    author: Mapped[DiagnosticAuthor] = mapped_column(
+        text_enum(DiagnosticAuthor, "diagnostic_author")
+    )
+    criteria: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
+    certified: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default="{}")
     created_at: Mapped[created_at]

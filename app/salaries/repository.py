@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Query
-from sqlalchemy import ColumnElement, delete, func, or_, select, true, update
+from sqlalchemy import ColumnElement, case, delete, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller, caller_id
@@ -17,7 +17,7 @@ from app.keys.models import Role
 from app.pagination import keyset
 from app.parcours.models import Parcours
 from app.reference.schemas import UpdatedSince
-from app.salaries.models import PassAdjustment, PassIae, Salarie
+from app.salaries.models import EligibilityDiagnostic, PassAdjustment, PassIae, Salarie
 from app.sql import Where, filtered
 
 SORT_KEY = (Salarie.updated_at, Salarie.id)
@@ -257,3 +257,39 @@ async def has_open_parcours(session: AsyncSession, salarie_id: uuid.UUID) -> boo
         Parcours.salarie_id == salarie_id, Parcours.exit_date.is_(None)
     )
     return await session.scalar(statement.limit(1)) is not None
+
+
+DIAGNOSTICS = "diagnostics"
+
+
+async def add_diagnostic(
+    session: AsyncSession, diagnostic: EligibilityDiagnostic
+) -> EligibilityDiagnostic:
+    return await insert_record(session, diagnostic)
+
+
+async def diagnostics_page(
+    session: AsyncSession, salarie_id: uuid.UUID, *, after: Sequence[object] | None, limit: int
+) -> Sequence[EligibilityDiagnostic]:
+    statement = select(EligibilityDiagnostic).where(EligibilityDiagnostic.salarie_id == salarie_id)
+    sort_key = (EligibilityDiagnostic.made_on, EligibilityDiagnostic.id)
+    return (await session.scalars(keyset(statement, sort_key, after, limit))).all()
+
+
+async def diagnostic_for_hire(
+    session: AsyncSession, salarie_id: uuid.UUID, hired_on: dt.date
+) -> EligibilityDiagnostic | None:
+    """The latest diagnostic made on or before ``hired_on``; failing that, the earliest
+    made after it (which allows no hire on that day); None when there is none at all."""
+    made_by_then = EligibilityDiagnostic.made_on <= hired_on
+    return await session.scalar(
+        select(EligibilityDiagnostic)
+        .where(EligibilityDiagnostic.salarie_id == salarie_id)
+        .order_by(
+            made_by_then.desc(),
+            case((made_by_then, EligibilityDiagnostic.made_on)).desc(),
+            EligibilityDiagnostic.made_on,
+            EligibilityDiagnostic.created_at.desc(),
+        )
+        .limit(1)
+    )

@@ -18,7 +18,7 @@ from app.errors import (
 )
 from app.idempotency.admission import about_salarie
 from app.keys.models import Role
-from app.pagination import PageDep
+from app.pagination import Page, PageDep, build_page
 from app.routing import api_router
 from app.rules import rules_of
 from app.salaries import repository, service
@@ -29,6 +29,8 @@ from app.salaries.repository import SalarieQuery
 from app.salaries.schemas import (
     AdjustmentCreate,
     AdjustmentRead,
+    DiagnosticCreate,
+    DiagnosticRead,
     PassIaeRead,
     PassIaeSet,
     RefusedAdjustmentRead,
@@ -191,6 +193,60 @@ async def add_pass_adjustment(
     pass_iae = found(await repository.pass_of(session, salarie_id), "this salarié has no PASS IAE")
     await service.adjust_pass(session, salarie, pass_iae, body, rules_of(request), dt.date.today())
     return await _pass_read(session, pass_iae)
+
+
+@router.post(
+    "/{salarie_id}/diagnostics",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record an eligibility diagnostic",
+    description="Who made it (`prescripteur`: valid 6 months; `siae`: 92 days, settings), "
+    "when, and the criteria found, each `certified` or not by a state source. Its criteria "
+    "must make the salarié eligible in the structure's kind. A parcours opens only within "
+    "the validity of the latest diagnostic made by its entry date (a salarié with no "
+    "diagnostic is judged on their own `criteria`).",
+    responses=WRITE_PROBLEMS,
+)
+async def create_diagnostic(
+    salarie_id: uuid.UUID,
+    body: DiagnosticCreate,
+    session: SessionDep,
+    caller: PersonalWriter,
+    request: Request,
+) -> DiagnosticRead:
+    await repository.visible(session, caller, salarie_id)
+    salarie = await _lock_identified(session, salarie_id)
+    about_salarie(request, salarie_id)
+    rules = rules_of(request)
+    diagnostic = await service.record_diagnostic(session, salarie, body, rules, dt.date.today())
+    return service.diagnostic_read(diagnostic, rules)
+
+
+@router.get(
+    "/{salarie_id}/diagnostics",
+    summary="List the salarié's eligibility diagnostics",
+    description="Oldest first, by the day each was made.",
+)
+async def list_diagnostics(
+    salarie_id: uuid.UUID,
+    session: SessionDep,
+    caller: PersonalReader,
+    page: PageDep,
+    request: Request,
+) -> Page[DiagnosticRead]:
+    await repository.visible(session, caller, salarie_id)
+    rows = await repository.diagnostics_page(
+        session,
+        salarie_id,
+        after=page.after(repository.DIAGNOSTICS),
+        limit=page.limit,
+    )
+    rules = rules_of(request)
+    return build_page(
+        [service.diagnostic_read(row, rules) for row in rows],
+        page,
+        repository.DIAGNOSTICS,
+        lambda d: (d.made_on, d.id),
+    )
 
 
 @router.delete(

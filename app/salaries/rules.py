@@ -9,7 +9,15 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from app.reference.enums import PassAdjustmentKind, PassAdjustmentReason, StructureKind
+from app.reference.enums import (
+    CRITERION_LEVEL,
+    DiagnosticAuthor,
+    EligibilityCriterion,
+    EligibilityLevel,
+    PassAdjustmentKind,
+    PassAdjustmentReason,
+    StructureKind,
+)
 from app.rules import (
     RuleParameters,
     Violation,
@@ -296,5 +304,79 @@ def new_pass_violations(
             start=start,
             earlier_end=last_end,
             earliest_start=wait_over + dt.timedelta(days=1),
+        )
+    ]
+
+
+def diagnostic_valid_until(
+    made_on: dt.date, author: DiagnosticAuthor, p: RuleParameters
+) -> dt.date:
+    """The last day an eligibility diagnostic allows a hire: 6 months from a
+    prescriber's, 92 days from the SIAE's own."""
+    if author is DiagnosticAuthor.prescripteur:
+        return last_day_of_months(made_on, p.diagnostic_prescriber_valid_months)
+    return made_on + dt.timedelta(days=p.diagnostic_siae_valid_days - 1)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    made_on: dt.date
+    author: DiagnosticAuthor
+
+
+def hire_diagnostic_violations(
+    hired_on: dt.date, diagnostic: Diagnostic | None, p: RuleParameters
+) -> list[Violation]:
+    """A hire starts within the validity of the latest diagnostic made by then."""
+    if diagnostic is None:
+        return [
+            blocking(
+                "eligibility_diagnostic_missing",
+                "a hire follows an eligibility diagnostic made on or before its first day",
+                "L5132-3",
+                hired_on=hired_on,
+            )
+        ]
+    valid_until = diagnostic_valid_until(diagnostic.made_on, diagnostic.author, p)
+    if hired_on <= valid_until:
+        return []
+    validity = (
+        f"{p.diagnostic_prescriber_valid_months} months after a prescriber made it"
+        if diagnostic.author is DiagnosticAuthor.prescripteur
+        else f"{p.diagnostic_siae_valid_days} days after the SIAE made it"
+    )
+    return [
+        blocking(
+            "eligibility_diagnostic_expired",
+            f"a diagnostic allows a hire until {validity}",
+            "L5132-3",
+            hired_on=hired_on,
+            made_on=diagnostic.made_on,
+            valid_until=valid_until,
+        )
+    ]
+
+
+def eligibility_violations(
+    kind: StructureKind, criteria: Iterable[EligibilityCriterion], p: RuleParameters
+) -> list[Violation]:
+    levels = [CRITERION_LEVEL[criterion] for criterion in set(criteria)]
+    if EligibilityLevel.niveau_1 in levels:
+        return []
+    required = (
+        p.eligibility_level_2_required_ai_etti
+        if kind in (StructureKind.AI, StructureKind.ETTI)
+        else p.eligibility_level_2_required_others
+    )
+    found = levels.count(EligibilityLevel.niveau_2)
+    if found >= required:
+        return []
+    return [
+        blocking(
+            "eligibility_insufficient",
+            f"one level-1 criterion, or {required} level-2 criteria in a {kind.value}",
+            "L5132-3",
+            level_2_criteria=found,
+            required=required,
         )
     ]

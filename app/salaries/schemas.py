@@ -6,6 +6,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from app.errors import RuleViolation
 from app.reference.enums import (
+    CERTIFIABLE_CRITERIA,
+    DiagnosticAuthor,
     EligibilityCriterion,
     Gender,
     PassAdjustmentKind,
@@ -227,3 +229,75 @@ class PassIaeRead(BaseModel):
     refused: list[RefusedAdjustmentRead] = Field(
         description="The suspensions and prolongations asked for and refused, with why"
     )
+
+
+class DiagnosticCriterion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    criterion: EligibilityCriterion
+    certified: bool = Field(
+        False,
+        description="Certified by a state source (CAF, France Travail, MDPH): `rsa`, `aah`, "
+        "`parent_isole` and `rqth` only",
+    )
+
+
+def _one_each(criteria: list[DiagnosticCriterion]) -> list[DiagnosticCriterion]:
+    named = [c.criterion for c in criteria]
+    if len(named) != len(set(named)):
+        raise ValueError("each criterion is listed once")
+    for criterion in criteria:
+        if criterion.certified and criterion.criterion not in CERTIFIABLE_CRITERIA:
+            raise ValueError(f"{criterion.criterion.value} is not certified by a state source")
+    return sorted(criteria, key=lambda c: c.criterion.value)
+
+
+_DIAGNOSTIC_EXAMPLE: dict[str, Any] = {
+    "made_on": "2025-01-02",
+    "author": "prescripteur",
+    "criteria": [{"criterion": "rsa", "certified": True}],
+}
+
+
+class DiagnosticCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_DIAGNOSTIC_EXAMPLE]})
+
+    made_on: Day = Field(description="On or before today: a diagnostic is recorded once made")
+    author: DiagnosticAuthor = Field(
+        description="`prescripteur` (an authorised prescriber: valid 6 months) or `siae` "
+        "(the structure itself: valid 92 days)"
+    )
+    criteria: Annotated[
+        list[DiagnosticCriterion],
+        Field(
+            min_length=1,
+            max_length=20,
+            description="Each criterion once; `certified` only for those a state source "
+            "certifies (`rsa`, `aah`, `parent_isole`, `rqth`)",
+        ),
+        AfterValidator(_one_each),
+    ]
+
+
+class DiagnosticRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _DIAGNOSTIC_EXAMPLE
+                | {
+                    "id": "3c2d1e0f-4b5a-4968-8776-5a4b3c2d1e0f",
+                    "salarie_id": "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a",
+                    "valid_until": "2025-07-01",
+                    "created_at": "2026-11-26T09:30:00Z",
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID
+    salarie_id: uuid.UUID
+    made_on: Day
+    author: DiagnosticAuthor
+    valid_until: Day = Field(description="The last day a hire may start on it")
+    criteria: list[DiagnosticCriterion]
+    created_at: dt.datetime

@@ -8,20 +8,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import driver_connection
 from app.errors import Conflict, RulesBroken, ValidationFailed, field_problem
+from app.reference.enums import EligibilityCriterion, StructureKind
 from app.reference.schemas import LAST_DAY
-from app.rules import RuleParameters, as_problems, refuse_blocking
+from app.rules import RuleParameters, Violation, as_problems, refuse_blocking
 from app.salaries import repository
-from app.salaries.models import PassAdjustment, PassIae, Salarie
+from app.salaries.models import EligibilityDiagnostic, PassAdjustment, PassIae, Salarie
 from app.salaries.nir import nir_hash
 from app.salaries.rules import (
     Adjustment,
+    Diagnostic,
     EarlierPass,
     PassFacts,
     adjustment_violations,
+    diagnostic_valid_until,
+    eligibility_violations,
+    hire_diagnostic_violations,
     new_pass_violations,
     pass_iae_end,
 )
-from app.salaries.schemas import AdjustmentCreate, PassIaeSet, SalarieCreate
+from app.salaries.schemas import (
+    AdjustmentCreate,
+    DiagnosticCreate,
+    DiagnosticCriterion,
+    DiagnosticRead,
+    PassIaeSet,
+    SalarieCreate,
+)
 from app.structures import repository as structures
 
 
@@ -152,3 +164,70 @@ async def adjust_pass(
     end = pass_iae_end(pass_iae.start_date, [*accepted, asked], rules)
     refuse_end_past_supported_days(end, "end_date")
     await repository.add_adjustment(session, record, pass_iae, end)
+
+
+async def record_diagnostic(
+    session: AsyncSession,
+    salarie: Salarie,
+    body: DiagnosticCreate,
+    rules: RuleParameters,
+    today: dt.date,
+) -> EligibilityDiagnostic:
+    """A diagnostic of the salarié, made by today, whose criteria make them eligible in
+    their structure's kind."""
+    if body.made_on > today:
+        detail = f"a diagnostic is recorded once made: {body.made_on} is after today"
+        raise ValidationFailed(detail, errors=[field_problem("made_on", detail)])
+    kinds = await structures.kinds(await driver_connection(session), [salarie.structure_id])
+    criteria = [c.criterion for c in body.criteria]
+    refuse_blocking(eligibility_violations(kinds[salarie.structure_id], criteria, rules))
+    return await repository.add_diagnostic(
+        session,
+        EligibilityDiagnostic(
+            salarie_id=salarie.id,
+            made_on=body.made_on,
+            author=body.author,
+            criteria=[c.value for c in criteria],
+            certified=[c.criterion.value for c in body.criteria if c.certified],
+        ),
+    )
+
+
+def diagnostic_read(diagnostic: EligibilityDiagnostic, rules: RuleParameters) -> DiagnosticRead:
+    certified = set(diagnostic.certified)
+    return DiagnosticRead(
+        id=diagnostic.id,
+        salarie_id=diagnostic.salarie_id,
+        made_on=diagnostic.made_on,
+        author=diagnostic.author,
+        valid_until=diagnostic_valid_until(diagnostic.made_on, diagnostic.author, rules),
+        criteria=[
+            DiagnosticCriterion(criterion=EligibilityCriterion(c), certified=c in certified)
+            for c in diagnostic.criteria
+        ],
+        created_at=diagnostic.created_at,
+    )
+
+
+async def hire_violations(
+    session: AsyncSession,
+    salarie: Salarie,
+    kind: StructureKind,
+    hired_on: dt.date,
+    rules: RuleParameters,
+) -> list[Violation]:
+    """Whether the salarié may be hired on ``hired_on`` in a structure of ``kind``: the
+    latest diagnostic made by then is valid that day and its criteria are enough. A
+    salarié with no diagnostic at all is judged on their own criteria, as before
+    diagnostics were recorded."""
+    diagnostic = await repository.diagnostic_for_hire(session, salarie.id, hired_on)
+    if diagnostic is None:
+        criteria = [EligibilityCriterion(c) for c in salarie.criteria]
+        return eligibility_violations(kind, criteria, rules)
+    made_by_then = diagnostic.made_on <= hired_on
+    facts = Diagnostic(diagnostic.made_on, diagnostic.author) if made_by_then else None
+    violations = hire_diagnostic_violations(hired_on, facts, rules)
+    if made_by_then:
+        criteria = [EligibilityCriterion(c) for c in diagnostic.criteria]
+        violations += eligibility_violations(kind, criteria, rules)
+    return violations

@@ -15,14 +15,12 @@ from app.parcours.rules import (
     amendment_violations,
     check_contract,
     check_derogation,
-    eligibility_violations,
     exit_violations,
     hours_violations,
 )
 from app.reference.enums import (
     ContractKind,
     DerogationKind,
-    EligibilityCriterion,
     Severity,
     StructureKind,
 )
@@ -301,30 +299,6 @@ def test_only_cdi_inclusion_is_open_ended_and_dates_are_ordered() -> None:
     assert codes(cddi(START, None)) == {"end_date_required"}
     assert codes(cddi(START, D(2024, 1, 1))) == {"dates_reversed"}
     assert codes(cddi(D(2024, 1, 1), D(2024, 12, 31))) == {"contract_before_parcours"}
-
-
-# --- eligibility --------------------------------------------------------------------
-
-C = EligibilityCriterion
-
-
-@pytest.mark.parametrize(
-    ("kind", "criteria", "eligible"),
-    [
-        (StructureKind.ACI, [C.rsa], True),
-        (StructureKind.ACI, [C.jeune_moins_26_ans, C.faible_qualification], False),
-        (StructureKind.ACI, [C.jeune_moins_26_ans, C.faible_qualification, C.residence_qpv], True),
-        (StructureKind.AI, [C.jeune_moins_26_ans, C.faible_qualification], True),
-        (StructureKind.ETTI, [C.rqth], False),
-        (StructureKind.EITI, [C.rqth, C.parent_isole], False),
-        (StructureKind.EI, [], False),
-        (StructureKind.EI, [C.rqth, C.rqth, C.rqth], False),  # the same criterion counts once
-    ],
-)
-def test_eligibility(
-    kind: StructureKind, criteria: list[EligibilityCriterion], eligible: bool
-) -> None:
-    assert (eligibility_violations(kind, criteria, P) == []) is eligible
 
 
 # --- derogations ---------------------------------------------------------------------

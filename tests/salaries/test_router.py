@@ -302,3 +302,85 @@ async def test_patch_salarie_with_etag(client: httpx.AsyncClient, own: dict[str,
     assert stale.status_code == 412
     with_nir = await client.patch(url, headers=own, json={"nir": new_nir()})
     assert with_nir.json()["has_nir"] is True
+
+
+async def test_a_diagnostic_opens_the_parcours_within_its_validity(
+    client: httpx.AsyncClient, own: dict[str, str]
+) -> None:
+    person = await create_salarie(client, own, criteria=[])
+    url = f"/v1/salaries/{person['id']}/diagnostics"
+    made = await client.post(
+        url,
+        headers=own,
+        json={
+            "made_on": day(-100),
+            "author": "siae",
+            "criteria": [{"criterion": "rsa", "certified": True}],
+        },
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["valid_until"] == after(day(-100), 91)
+    assert made.json()["criteria"] == [{"criterion": "rsa", "certified": True}]
+
+    def opening(entry: str) -> dict[str, str]:
+        return {"salarie_id": person["id"], "entry_date": entry}
+
+    late = await client.post("/v1/parcours", headers=own, json=opening(after(day(-100), 92)))
+    assert late.status_code == 422
+    [violation] = late.json()["violations"]
+    assert violation["code"] == "eligibility_diagnostic_expired"
+    assert violation["values"]["valid_until"] == after(day(-100), 91)
+    early = await client.post("/v1/parcours", headers=own, json=opening(day(-101)))
+    assert [v["code"] for v in early.json()["violations"]] == ["eligibility_diagnostic_missing"]
+    on_time = await client.post("/v1/parcours", headers=own, json=opening(after(day(-100), 91)))
+    assert on_time.status_code == 201, on_time.text
+
+    listed = (await client.get(url, headers=own, params={"limit": 1})).json()
+    assert [d["id"] for d in listed["items"]] == [made.json()["id"]]
+    assert listed["next_cursor"] is None
+
+
+async def test_a_diagnostic_is_checked_when_recorded(
+    client: httpx.AsyncClient, own: dict[str, str]
+) -> None:
+    person = await create_salarie(client, own)
+    url = f"/v1/salaries/{person['id']}/diagnostics"
+
+    async def record(**body: Any) -> httpx.Response:
+        base = {"made_on": day(-1), "author": "prescripteur", "criteria": [{"criterion": "rsa"}]}
+        return await client.post(url, headers=own, json=base | body)
+
+    not_certifiable = await record(criteria=[{"criterion": "residence_qpv", "certified": True}])
+    assert not_certifiable.status_code == 422
+    assert "/body/criteria" in pointers(not_certifiable)
+    twice = await record(criteria=[{"criterion": "rsa"}, {"criterion": "rsa", "certified": True}])
+    assert twice.status_code == 422
+    future = await record(made_on=day(1))
+    assert future.status_code == 422
+    assert list(pointers(future)) == ["/body/made_on"]
+    too_few = await record(criteria=[{"criterion": "jeune_moins_26_ans"}])
+    assert too_few.status_code == 422
+    assert [v["code"] for v in too_few.json()["violations"]] == ["eligibility_insufficient"]
+    empty = await record(criteria=[])
+    assert empty.status_code == 422
+    listed = (await client.get(url, headers=own)).json()
+    assert listed["items"] == []  # nothing refused was kept
+
+
+async def test_only_the_structure_and_admin_see_diagnostics(
+    client: httpx.AsyncClient,
+    own: dict[str, str],
+    admin_headers: dict[str, str],
+    make_key: KeyMaker,
+) -> None:
+    person = await create_salarie(client, own)
+    url = f"/v1/salaries/{person['id']}/diagnostics"
+    other = await create_structure(client, admin_headers)
+    stranger = bearer(
+        await make_key(Role.structure, (Scope.read, Scope.write), structure_id=other["id"])
+    )
+    body = {"made_on": day(-1), "author": "prescripteur", "criteria": [{"criterion": "rsa"}]}
+    assert (await client.post(url, headers=stranger, json=body)).status_code == 404
+    assert (await client.get(url, headers=stranger)).status_code == 404
+    assert (await client.post(url, headers=admin_headers, json=body)).status_code == 201
+    assert len((await client.get(url, headers=own)).json()["items"]) == 1

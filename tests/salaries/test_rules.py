@@ -5,15 +5,25 @@ import datetime as dt
 
 import pytest
 
-from app.reference.enums import PassAdjustmentKind, PassAdjustmentReason, StructureKind
+from app.reference.enums import (
+    DiagnosticAuthor,
+    EligibilityCriterion,
+    PassAdjustmentKind,
+    PassAdjustmentReason,
+    StructureKind,
+)
 from app.rules import RuleParameters
 from app.salaries.rules import (
     PROLONGATION_REASONS,
     SUSPENSION_REASONS,
     Adjustment,
+    Diagnostic,
     EarlierPass,
     PassFacts,
     adjustment_violations,
+    diagnostic_valid_until,
+    eligibility_violations,
+    hire_diagnostic_violations,
     new_pass_violations,
     pass_iae_end,
 )
@@ -265,3 +275,75 @@ def test_the_wait_counts_from_the_latest_end_and_is_a_setting() -> None:
     assert violation.values["earliest_start"] == "2027-07-01"
     shorter = P.model_copy(update={"pass_iae_wait_months": 12})
     assert new_pass_violations("999990000004", D(2027, 3, 1), earlier, False, shorter) == []
+
+
+# --- eligibility --------------------------------------------------------------------
+
+C = EligibilityCriterion
+
+
+@pytest.mark.parametrize(
+    ("kind", "criteria", "eligible"),
+    [
+        (StructureKind.ACI, [C.rsa], True),
+        (StructureKind.ACI, [C.jeune_moins_26_ans, C.faible_qualification], False),
+        (StructureKind.ACI, [C.jeune_moins_26_ans, C.faible_qualification, C.residence_qpv], True),
+        (StructureKind.AI, [C.jeune_moins_26_ans, C.faible_qualification], True),
+        (StructureKind.ETTI, [C.rqth], False),
+        (StructureKind.EITI, [C.rqth, C.parent_isole], False),
+        (StructureKind.EI, [], False),
+        (StructureKind.EI, [C.rqth, C.rqth, C.rqth], False),  # the same criterion counts once
+    ],
+)
+def test_eligibility(
+    kind: StructureKind, criteria: list[EligibilityCriterion], eligible: bool
+) -> None:
+    assert (eligibility_violations(kind, criteria, P) == []) is eligible
+
+
+# --- the eligibility diagnostic ----------------------------------------------------
+
+PRESCRIBER, SIAE = DiagnosticAuthor.prescripteur, DiagnosticAuthor.siae
+
+
+@pytest.mark.parametrize(
+    ("made_on", "author", "valid_until"),
+    [
+        (D(2025, 1, 15), PRESCRIBER, D(2025, 7, 14)),  # 6 months
+        (D(2025, 8, 31), PRESCRIBER, D(2026, 2, 27)),  # to a shorter month's end
+        (D(2025, 1, 15), SIAE, D(2025, 4, 16)),  # 92 days
+    ],
+)
+def test_a_diagnostic_is_valid_6_months_or_92_days(
+    made_on: dt.date, author: DiagnosticAuthor, valid_until: dt.date
+) -> None:
+    assert diagnostic_valid_until(made_on, author, P) == valid_until
+
+
+@pytest.mark.parametrize(
+    ("hired_on", "diagnostic", "expected"),
+    [
+        (D(2025, 7, 14), Diagnostic(D(2025, 1, 15), PRESCRIBER), []),
+        (
+            D(2025, 7, 15),
+            Diagnostic(D(2025, 1, 15), PRESCRIBER),
+            ["eligibility_diagnostic_expired"],
+        ),
+        (D(2025, 4, 16), Diagnostic(D(2025, 1, 15), SIAE), []),
+        (D(2025, 4, 17), Diagnostic(D(2025, 1, 15), SIAE), ["eligibility_diagnostic_expired"]),
+        (D(2025, 1, 15), Diagnostic(D(2025, 1, 15), SIAE), []),  # the same day
+        (D(2025, 1, 15), None, ["eligibility_diagnostic_missing"]),
+    ],
+)
+def test_a_hire_starts_within_the_diagnostics_validity(
+    hired_on: dt.date, diagnostic: Diagnostic | None, expected: list[str]
+) -> None:
+    assert [v.code for v in hire_diagnostic_violations(hired_on, diagnostic, P)] == expected
+
+
+def test_the_validities_are_settings() -> None:
+    longer = P.model_copy(
+        update={"diagnostic_prescriber_valid_months": 12, "diagnostic_siae_valid_days": 30}
+    )
+    assert diagnostic_valid_until(D(2025, 1, 15), PRESCRIBER, longer) == D(2026, 1, 14)
+    assert diagnostic_valid_until(D(2025, 1, 15), SIAE, longer) == D(2025, 2, 13)

@@ -52,6 +52,9 @@ NAMED_CONSTRAINTS = {
     "a birth date is in the past": r"^Value error, the birth date is in the past",
     "a batch is for one company, each reference once": r"^a batch is for one company$"
     r"|^this external_ref is already in the batch$",
+    "a diagnostic lists each criterion once": r"^Value error, each criterion is listed once$",
+    "only some criteria are certified by a state source": r"is not certified by a state source$",
+    "a diagnostic is recorded once made": r"^a diagnostic is recorded once made",
 }
 _NAMED = re.compile("|".join(f"(?:{pattern})" for pattern in NAMED_CONSTRAINTS.values()))
 
