@@ -43,6 +43,8 @@ class RuleParameters(BaseModel):
     cdi_inclusion_min_age: int = Field(57, gt=0)
     cdi_inclusion_min_parcours_months: int = Field(12, ge=0)
     cdi_inclusion_min_weekly_hours: float = Field(24, gt=0)
+    cdi_inclusion_max_share_percent: float = Field(20, ge=0, le=100)
+    cdi_inclusion_prefet_share_percent: float = Field(30, ge=0, le=100)
     under_20h_prefet_max_months: int = Field(12, gt=0)
     under_20h_other_job_max_months: int = Field(6, gt=0)
     under_20h_other_job_after_months: int = Field(4, ge=0)

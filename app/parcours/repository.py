@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import Query
-from sqlalchemy import Select, String, bindparam, cast, func, select, text, update
+from sqlalchemy import Select, String, bindparam, cast, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -185,6 +185,23 @@ async def context(
         structure_contracts=structure_contracts,
         derogations=derogations,
     )
+
+
+async def cdi_inclusion_weekly_hours(
+    session: AsyncSession, structure_id: uuid.UUID, year: int, *, other_than: uuid.UUID | None
+) -> Decimal:
+    """The weekly hours of the structure's CDI inclusion contracts in force some day of
+    ``year``, but ``other_than``."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    statement = select(func.coalesce(func.sum(Contract.weekly_hours), 0)).where(
+        Contract.structure_id == structure_id,
+        Contract.kind == ContractKind.cdi_inclusion,
+        Contract.start_date <= last,
+        or_(Contract.end_date.is_(None), Contract.end_date >= first),
+    )
+    if other_than is not None:
+        statement = statement.where(Contract.id != other_than)
+    return Decimal(await session.scalar(statement) or 0)
 
 
 async def contracts(

@@ -72,6 +72,9 @@ def amendment_violations(signed_on: dt.date, contract_start: dt.date) -> list[Vi
 # --- contracts ----------------------------------------------------------------------
 
 
+CENT = Decimal("0.01")
+
+
 @dataclass(frozen=True)
 class ContractFacts:
     kind: ContractKind
@@ -88,6 +91,18 @@ class DerogationFacts:
 
 
 @dataclass(frozen=True)
+class CdiInclusionYear:
+    """A structure's year, as the CDI inclusion share reads it: the ETP conventionnés
+    of its annexes, whether the préfet raised the share, and the weekly hours of its
+    other CDI inclusion contracts in force that year."""
+
+    year: int
+    etp_conventionnes: Decimal
+    prefet_share: bool
+    other_weekly_hours: Decimal
+
+
+@dataclass(frozen=True)
 class Situation:
     """What the rules need to know besides the contract itself."""
 
@@ -99,6 +114,8 @@ class Situation:
     parcours_contracts: Sequence[ContractFacts] = ()  # the parcours' other contracts
     structure_contracts: Sequence[ContractFacts] = ()  # the salarié's others in the structure
     derogations: Sequence[DerogationFacts] = ()  # recorded on the parcours
+    # for a CDI inclusion: the structure's posts of the contract's first year
+    cdi_inclusion_year: CdiInclusionYear | None = None
 
 
 def check_contract(
@@ -353,7 +370,38 @@ def _cdi_inclusion(
                 weekly_hours=contract.weekly_hours,
             )
         )
+    if situation.cdi_inclusion_year is not None:
+        violations += _cdi_inclusion_share(contract, situation.cdi_inclusion_year, p)
     return violations
+
+
+def _cdi_inclusion_share(
+    contract: ContractFacts, year: CdiInclusionYear, p: RuleParameters
+) -> list[Violation]:
+    """The structure's CDI inclusion posts, in ETP (weekly hours over a full-time week),
+    stay within a share of the year's ETP conventionnés."""
+    percent = (
+        p.cdi_inclusion_prefet_share_percent
+        if year.prefet_share
+        else p.cdi_inclusion_max_share_percent
+    )
+    full_time = Decimal(str(p.weekly_hours_max))
+    posts = ((year.other_weekly_hours + contract.weekly_hours) / full_time).quantize(CENT)
+    allowed = (year.etp_conventionnes * Decimal(str(percent)) / 100).quantize(CENT)
+    if posts <= allowed:
+        return []
+    return [
+        blocking(
+            "cdi_inclusion_share_exceeded",
+            f"a structure's CDI inclusion posts are at most {percent:g} % of its ETP "
+            "conventionnés of the year",
+            "L5132-15-1-1",
+            year=year.year,
+            posts_etp=posts,
+            etp_conventionnes=year.etp_conventionnes,
+            allowed_etp=allowed,
+        )
+    ]
 
 
 # --- derogations ------------------------------------------------------------------

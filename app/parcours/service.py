@@ -1,6 +1,7 @@
 """What the parcours routes compose: the context from the repository, the rules, and
 the answer (refused with every violation, or kept with its warnings)."""
 
+import dataclasses
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -15,6 +16,7 @@ from app.errors import Conflict
 from app.parcours import repository
 from app.parcours.models import Contract, ContractAmendment, Parcours
 from app.parcours.rules import (
+    CdiInclusionYear,
     ContractFacts,
     DerogationFacts,
     Situation,
@@ -24,7 +26,7 @@ from app.parcours.rules import (
     hours_violations,
 )
 from app.parcours.schemas import AmendmentCreate, ContractCreate, ContractRead, ExitCreate
-from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, ParcoursStatus
+from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, ContractKind, ParcoursStatus
 from app.rules import RuleParameters, Violation, refuse_blocking
 from app.salaries import service as salaries
 from app.salaries.models import Salarie
@@ -68,9 +70,25 @@ async def contract_violations(
     other_than: uuid.UUID | None = None,
 ) -> list[Violation]:
     """The one check behind the dry run, the creation and the amendments."""
-    return check_contract(
-        contract, await situation(session, parcours, other_than=other_than), rules
+    found = await situation(session, parcours, other_than=other_than)
+    if contract.kind is ContractKind.cdi_inclusion:
+        found = dataclasses.replace(
+            found,
+            cdi_inclusion_year=await cdi_inclusion_year(
+                session, parcours.structure_id, contract.start.year, other_than=other_than
+            ),
+        )
+    return check_contract(contract, found, rules)
+
+
+async def cdi_inclusion_year(
+    session: AsyncSession, structure_id: uuid.UUID, year: int, *, other_than: uuid.UUID | None
+) -> CdiInclusionYear:
+    etp, prefet_share = await structures.conventionnement_of_year(session, structure_id, year)
+    hours = await repository.cdi_inclusion_weekly_hours(
+        session, structure_id, year, other_than=other_than
     )
+    return CdiInclusionYear(year, etp, prefet_share, hours)
 
 
 async def contract_read(

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    false,
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -133,6 +134,8 @@ class Annexe(Versioned, Base):
     modulation_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     start_date: Mapped[dt.date]
     end_date: Mapped[dt.date]
+    # the préfet raised the CDI inclusion share of the year's ETP conventionnés
+    prefet_cdi_inclusion_share: Mapped[bool] = mapped_column(server_default=false())
 
 
 # The view of migration 0015: a company and a structure are partners while a mission

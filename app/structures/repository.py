@@ -5,6 +5,7 @@ import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any
 
 import asyncpg
@@ -274,6 +275,22 @@ async def overlapping_annexe(
     if other_than is not None:
         statement = statement.where(Annexe.id != other_than)
     return await session.scalar(statement.limit(1))
+
+
+async def conventionnement_of_year(
+    session: AsyncSession, structure_id: uuid.UUID, year: int
+) -> tuple[Decimal, bool]:
+    """The ETP conventionnés of the structure's annexes of ``year`` (0 without one), and
+    whether the préfet raised the CDI inclusion share on one of them."""
+    row = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(Annexe.etp_conventionnes), 0),
+                func.coalesce(func.bool_or(Annexe.prefet_cdi_inclusion_share), False),
+            ).where(Annexe.structure_id == structure_id, Annexe.year == year)
+        )
+    ).one()
+    return Decimal(row[0]), bool(row[1])
 
 
 async def add_annexe(session: AsyncSession, annexe: Annexe) -> Annexe:

@@ -210,6 +210,10 @@ class AntenneRead(BaseModel):
 
 
 Etp = Annotated[Decimal, Digits(9, 2, example="10.00", gt=0)]
+PREFET_SHARE = (
+    "The préfet decided that the structure's CDI inclusion posts may reach 30 % of the "
+    "year's ETP conventionnés (20 % otherwise; settings)"
+)
 Percent = Annotated[Decimal, Digits(5, 2, example="5.00", ge=0)]
 
 
@@ -234,6 +238,7 @@ class AnnexeCreate(BaseModel):
     modulation_rate: Percent = Field(description="Percent of the socle, 0 to 10 by default")
     start_date: Day
     end_date: Day
+    prefet_cdi_inclusion_share: bool = Field(False, description=PREFET_SHARE)
 
     @field_validator("start_date")
     @classmethod
@@ -263,6 +268,7 @@ class AnnexeUpdate(BaseModel):
     modulation_rate: Kept[Percent] = None
     start_date: Kept[Day] = None
     end_date: Kept[Day] = None
+    prefet_cdi_inclusion_share: Kept[bool] = None
 
 
 class AidSegmentRead(BaseModel):
@@ -298,6 +304,7 @@ class AnnexeRead(BaseModel):
                     "modulation_rate": "0.00",
                     "start_date": "2024-01-01",
                     "end_date": "2024-12-31",
+                    "prefet_cdi_inclusion_share": False,
                     "aid": {
                         "segments": [
                             {
@@ -332,6 +339,7 @@ class AnnexeRead(BaseModel):
     modulation_rate: DecimalText
     start_date: Day
     end_date: Day
+    prefet_cdi_inclusion_share: bool = Field(description=PREFET_SHARE)
     aid: AidRead
     created_at: dt.datetime
     updated_at: dt.datetime

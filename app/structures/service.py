@@ -174,6 +174,7 @@ async def annexe_read(session: AsyncSession, structure: Structure, annexe: Annex
         modulation_rate=annexe.modulation_rate,
         start_date=annexe.start_date,
         end_date=annexe.end_date,
+        prefet_cdi_inclusion_share=annexe.prefet_cdi_inclusion_share,
         aid=AidRead.model_validate(aid),
         created_at=annexe.created_at,
         updated_at=annexe.updated_at,

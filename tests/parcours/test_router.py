@@ -369,3 +369,47 @@ async def _amend_and_read(live_client: httpx.AsyncClient, url: str) -> None:
     (avenant,) = read.json()["amendments"]
     assert str(uuid.UUID(avenant["id"])) == avenant["id"]
     assert [a["id"] for a in amended.json()["amendments"]] == [avenant["id"]]
+
+
+async def test_cdi_inclusion_posts_stay_within_the_share_of_the_annexe(
+    client: httpx.AsyncClient,
+    own: dict[str, str],
+    structure: dict[str, Any],
+    admin_headers: dict[str, str],
+) -> None:
+    _, parcours = await salarie_in_parcours(
+        client, own, birth_date="1960-01-01", pass_start="2024-01-01", entry="2024-01-15"
+    )
+    cdi = {"kind": "cdi_inclusion", "start_date": "2025-01-15", "weekly_hours": "35"}
+    no_annexe = await client.post(f"/v1/parcours/{parcours['id']}/contracts", headers=own, json=cdi)
+    assert no_annexe.status_code == 422
+    [violation] = no_annexe.json()["violations"]
+    assert violation["code"] == "cdi_inclusion_share_exceeded"
+    assert (violation["values"]["etp_conventionnes"], violation["values"]["posts_etp"]) == (
+        "0",
+        "1.00",
+    )
+    annexes = f"/v1/structures/{structure['id']}/annexes"
+    annexe = await client.post(
+        annexes,
+        headers=admin_headers,
+        json={
+            "year": 2025,
+            "etp_conventionnes": "4.00",
+            "modulation_rate": "0",
+            "start_date": "2025-01-01",
+            "end_date": "2025-12-31",
+        },
+    )
+    assert annexe.status_code == 201, annexe.text
+    assert annexe.json()["prefet_cdi_inclusion_share"] is False
+    still = await client.post(f"/v1/parcours/{parcours['id']}/contracts", headers=own, json=cdi)
+    assert [v["code"] for v in still.json()["violations"]] == ["cdi_inclusion_share_exceeded"]
+    raised = await client.patch(
+        f"{annexes}/{annexe.json()['id']}",
+        headers=admin_headers,
+        json={"prefet_cdi_inclusion_share": True},
+    )
+    assert raised.status_code == 200, raised.text
+    signed = await client.post(f"/v1/parcours/{parcours['id']}/contracts", headers=own, json=cdi)
+    assert signed.status_code == 201, signed.text  # 1 ETP of 4 x 30 %

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.parcours.rules import (
+    CdiInclusionYear,
     ContractFacts,
     DerogationFacts,
     Situation,
@@ -293,6 +294,38 @@ def test_cdi_inclusion_from_57_after_12_months_at_24_hours(
     contract: ContractFacts, expected: set[str]
 ) -> None:
     assert codes(contract, SENIOR) == expected
+
+
+def year_of_posts(etp: str, other_hours: str, prefet: bool = False) -> Situation:
+    return replace(
+        SENIOR,
+        cdi_inclusion_year=CdiInclusionYear(2024, Decimal(etp), prefet, Decimal(other_hours)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("etp", "other_hours", "prefet", "refused"),
+    [
+        ("10", "0", False, False),  # 24 h = 0.69 ETP of 2 allowed
+        ("10", "46", False, False),  # (46 + 24) / 35 = 2.00 ETP: exactly 20 %
+        ("10", "47", False, True),  # 2.03 ETP
+        ("10", "81", True, False),  # 3.00 ETP: 30 % with the préfet's decision
+        ("10", "82", True, True),
+        ("0", "0", False, True),  # no annexe that year: no CDI inclusion post
+    ],
+)
+def test_cdi_inclusion_posts_are_a_share_of_the_etp_conventionnes(
+    etp: str, other_hours: str, prefet: bool, refused: bool
+) -> None:
+    found = codes(cdi(D(2024, 3, 10)), year_of_posts(etp, other_hours, prefet))
+    assert ("cdi_inclusion_share_exceeded" in found) is refused
+
+
+def test_the_cdi_inclusion_shares_are_settings() -> None:
+    wider = P.model_copy(update={"cdi_inclusion_max_share_percent": 30})
+    contract = cdi(D(2024, 3, 10))
+    assert "cdi_inclusion_share_exceeded" in codes(contract, year_of_posts("10", "81"))
+    assert check_contract(contract, year_of_posts("10", "81"), wider) == []
 
 
 def test_only_cdi_inclusion_is_open_ended_and_dates_are_ordered() -> None:
