@@ -23,7 +23,7 @@ from app.parcours.models import (
 )
 from app.reference.models import AideAuPosteRate, Departement, ReferenceHours, Region
 from app.salaries.models import EligibilityDiagnostic, PassAdjustment, PassIae, Salarie
-from app.structures.models import Annexe, Antenne, SiretRecord, Structure
+from app.structures.models import Annexe, Antenne, CapDerogation, SiretRecord, Structure
 from app.tombstones.models import Tombstone
 from app.webhooks.models import Attempt, Delivery, Event, Subscription
 
@@ -36,6 +36,7 @@ __all__ = [
     "Attempt",
     "AuditEntry",
     "Base",
+    "CapDerogation",
     "Company",
     "Contract",
     "ContractAmendment",

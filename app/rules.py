@@ -57,6 +57,7 @@ class RuleParameters(BaseModel):
     ai_max_hours_per_company: float = Field(480, gt=0)
     ai_hours_warning_from: float = Field(400, gt=0)
     ai_hours_window_months: int = Field(24, gt=0)
+    ai_cap_derogation_max_months: int = Field(36, gt=0)
 
 
 @dataclass(frozen=True)

@@ -59,13 +59,17 @@ def ai_placement_violations(
     month: dt.date,
     hours: Decimal,
     other_months: Iterable[tuple[dt.date, Decimal]],
+    cap_lifted: Iterable[tuple[dt.date, dt.date]] = (),
     p: RuleParameters,
 ) -> list[Violation]:
     """An AI places a salarié with one company for at most 480 hours over the 24 months
     that follow the first placement; a warning from 400 hours. ``other_months`` are the
     salarié's (month, hours) with that company across missions, without the record
-    being written."""
+    being written; ``cap_lifted`` the (start, end) of the préfet's decisions lifting the
+    cap for the structure: a month they cover is not capped."""
     if structure_kind is not StructureKind.AI or company_category in UNCAPPED_CLIENTS:
+        return []
+    if any(start <= month <= end for start, end in cap_lifted):
         return []
     months = [*other_months, (month, hours)]
     first = min(m for m, _ in months)

@@ -179,6 +179,8 @@ async def record_mission_hours(
     placements = await repository.placements_with_company(
         session, salarie_id, mission.company_id, except_mission=mission.id, except_month=month
     )
+    is_ai = structure.kind is StructureKind.AI
+    lifted = await structures.cap_derogations(session, structure.id) if is_ai else []
     warnings = refuse_blocking(
         ai_placement_violations(
             structure_kind=structure.kind,
@@ -186,6 +188,7 @@ async def record_mission_hours(
             month=month,
             hours=hours,
             other_months=placements,
+            cap_lifted=[(d.start_date, d.end_date) for d in lifted],
             p=rules,
         )
     )

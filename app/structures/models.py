@@ -138,6 +138,27 @@ class Annexe(Versioned, Base):
     prefet_cdi_inclusion_share: Mapped[bool] = mapped_column(server_default=false())
 
 
+class CapDerogation(Base):
+    """A préfet's decision lifting an AI's 480-hour cap on placements with one company,
+    for at most 3 years, renewable (L5132-9)."""
+
+    __tablename__ = "ai_cap_derogations"
+    __table_args__ = (
+        CheckConstraint(
+            "start_date <= end_date",
+            name="dates_ordered",
+            info=guards("end_date", "on or after start_date"),
+        ),
+        Index("ix_ai_cap_derogations_structure_id_start_date", "structure_id", "start_date"),
+    )
+
+    id: Mapped[uuid_pk]
+    structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id", ondelete="CASCADE"))
+    start_date: Mapped[dt.date]
+    end_date: Mapped[dt.date]
+    created_at: Mapped[created_at]
+
+
 # The view of migration 0015: a company and a structure are partners while a mission
 # links them. Its own MetaData keeps it out of the tables Alembic compares.
 partnerships = Table(

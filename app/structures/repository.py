@@ -37,6 +37,7 @@ from app.sql import CompiledQuery, Where, filtered
 from app.structures.models import (
     Annexe,
     Antenne,
+    CapDerogation,
     SiretRecord,
     Structure,
     partners_of_company,
@@ -291,6 +292,28 @@ async def conventionnement_of_year(
         )
     ).one()
     return Decimal(row[0]), bool(row[1])
+
+
+CAP_DEROGATIONS = "ai-cap-derogations"
+
+
+async def cap_derogations(
+    session: AsyncSession,
+    structure_id: uuid.UUID,
+    *,
+    after: Sequence[object] | None = None,
+    limit: int | None = None,
+) -> Sequence[CapDerogation]:
+    """The préfet's decisions lifting the structure's 480-hour cap, by start date."""
+    statement = select(CapDerogation).where(CapDerogation.structure_id == structure_id)
+    sort_key = (CapDerogation.start_date, CapDerogation.id)
+    if limit is None:
+        return (await session.scalars(statement.order_by(*sort_key))).all()
+    return (await session.scalars(keyset(statement, sort_key, after, limit))).all()
+
+
+async def add_cap_derogation(session: AsyncSession, derogation: CapDerogation) -> CapDerogation:
+    return await insert_record(session, derogation)
 
 
 async def add_annexe(session: AsyncSession, annexe: Annexe) -> Annexe:

@@ -14,6 +14,7 @@ from app.pagination import Page, PageDep, build_page
 from app.reference.territory import validate_territory
 from app.rendering import DirectJSONResponse
 from app.routing import api_router
+from app.rules import rules_of
 from app.structures import repository, service
 from app.structures.models import Antenne, Structure
 from app.structures.repository import StructureQuery
@@ -23,6 +24,8 @@ from app.structures.schemas import (
     AnnexeUpdate,
     AntenneCreate,
     AntenneRead,
+    CapDerogationCreate,
+    CapDerogationRead,
     StructureCreate,
     StructureRead,
     StructureUpdate,
@@ -276,6 +279,45 @@ async def update_annexe(
     annexe = await repository.update_annexe(session, annexe, changes)
     response.headers["ETag"] = etag(annexe.version)
     return await service.annexe_read(session, structure, annexe)
+
+
+@router.get(
+    "/{structure_id}/ai-cap-derogations",
+    summary="List the préfet's decisions lifting an AI's 480-hour cap",
+    description="Admin, the structure's own key, or a network key covering it; by start.",
+)
+async def list_cap_derogations(
+    structure_id: uuid.UUID, session: SessionDep, caller: Reader, page: PageDep
+) -> Page[CapDerogationRead]:
+    await _annexes_visible(session, caller, structure_id)
+    rows = await repository.cap_derogations(
+        session,
+        structure_id,
+        after=page.after(repository.CAP_DEROGATIONS),
+        limit=page.limit,
+    )
+    items = [CapDerogationRead.model_validate(row) for row in rows]
+    return build_page(items, page, repository.CAP_DEROGATIONS, lambda d: (d.start_date, d.id))
+
+
+@router.post(
+    "/{structure_id}/ai-cap-derogations",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a préfet's decision lifting an AI's 480-hour cap",
+    description="Admin only, for an AI: for at most 3 years (a setting), renewable by a "
+    "decision that starts after the one it renews ends. While it runs, the hours the AI "
+    "places with one company are not capped at 480 h.",
+    responses=WRITE_PROBLEMS,
+)
+async def create_cap_derogation(
+    structure_id: uuid.UUID,
+    body: CapDerogationCreate,
+    session: SessionDep,
+    caller: AdminWriter,
+    request: Request,
+) -> CapDerogationRead:
+    derogation = await service.lift_ai_cap(session, structure_id, body, rules_of(request))
+    return CapDerogationRead.model_validate(derogation)
 
 
 async def _visible(session: SessionDep, caller: Caller, structure_id: uuid.UUID) -> Structure:

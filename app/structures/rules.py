@@ -1,4 +1,5 @@
-"""The aide au poste an annexe financière implies, as a pure function.
+"""The registry's rules, as pure functions: the aide au poste an annexe financière
+implies, and the préfet's decisions lifting an AI's 480-hour cap.
 
 The socle is an amount per ETP and year: each day of the annexe earns
 ``socle in force that day * ETP / days in that year``; the modulation adds a
@@ -7,9 +8,12 @@ the end.
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+from app.reference.enums import StructureKind
+from app.rules import RuleParameters, Violation, blocking, last_day_of_months
 
 CENT = Decimal("0.01")
 ONE_DAY = dt.timedelta(days=1)
@@ -94,3 +98,51 @@ def _in_force(rates: Sequence[Rate], day: dt.date) -> Rate | None:
 
 def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def cap_derogation_violations(
+    structure_kind: StructureKind,
+    start: dt.date,
+    end: dt.date,
+    others: Iterable[tuple[dt.date, dt.date]],
+    p: RuleParameters,
+) -> list[Violation]:
+    """The préfet lifts an AI's 480-hour cap for at most 3 years at a time, renewable:
+    a decision is an AI's, and overlaps none of its others."""
+    violations = []
+    if structure_kind is not StructureKind.AI:
+        violations.append(
+            blocking(
+                "cap_derogation_not_ai",
+                "the 480-hour cap, and so its derogation, is an AI's",
+                "L5132-9",
+                structure_kind=structure_kind.value,
+            )
+        )
+    if end < start:
+        return [*violations, blocking("dates_reversed", "the end comes after the start", "L5132-9")]
+    longest = last_day_of_months(start, p.ai_cap_derogation_max_months)
+    if end > longest:
+        violations.append(
+            blocking(
+                "cap_derogation_too_long",
+                f"a decision lifts the cap for at most {p.ai_cap_derogation_max_months} months",
+                "L5132-9",
+                start=start,
+                end=end,
+                latest_end=longest,
+            )
+        )
+    for other_start, other_end in others:
+        if other_start <= end and start <= other_end:
+            violations.append(
+                blocking(
+                    "cap_derogations_overlap",
+                    "a renewal starts after the decision it renews ends",
+                    "L5132-9",
+                    other_start=other_start,
+                    other_end=other_end,
+                )
+            )
+            break
+    return violations

@@ -343,3 +343,34 @@ class AnnexeRead(BaseModel):
     aid: AidRead
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class CapDerogationCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"start_date": "2025-01-01", "end_date": "2027-12-31"}]},
+    )
+
+    start_date: Day
+    end_date: Day = Field(description="At most 3 years after the start (a setting)")
+
+
+class CapDerogationRead(CapDerogationCreate):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d",
+                    "structure_id": "5b0c8a1e-9f2d-4e7a-8c3b-1d2e3f4a5b6c",
+                    "start_date": "2025-01-01",
+                    "end_date": "2027-12-31",
+                    "created_at": "2026-11-26T09:30:00Z",
+                }
+            ]
+        },
+    )
+
+    id: uuid.UUID
+    structure_id: uuid.UUID
+    created_at: dt.datetime

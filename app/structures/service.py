@@ -15,13 +15,15 @@ from app.errors import Conflict, ValidationFailed, field_problem, found
 from app.keys.models import Role
 from app.reference import repository as reference
 from app.reference.territory import validate_territory
+from app.rules import RuleParameters, refuse_blocking
 from app.structures import repository
-from app.structures.models import Annexe, Structure
-from app.structures.rules import Rate, annexe_aid
+from app.structures.models import Annexe, CapDerogation, Structure
+from app.structures.rules import Rate, annexe_aid, cap_derogation_violations
 from app.structures.schemas import (
     AidRead,
     AnnexeCreate,
     AnnexeRead,
+    CapDerogationCreate,
     Contact,
     StructureCreate,
     StructureRead,
@@ -178,4 +180,20 @@ async def annexe_read(session: AsyncSession, structure: Structure, annexe: Annex
         aid=AidRead.model_validate(aid),
         created_at=annexe.created_at,
         updated_at=annexe.updated_at,
+    )
+
+
+async def lift_ai_cap(
+    session: AsyncSession, structure_id: uuid.UUID, body: CapDerogationCreate, rules: RuleParameters
+) -> CapDerogation:
+    """Records a préfet's decision lifting the (locked) AI's 480-hour cap."""
+    structure = found(await repository.lock(session, structure_id), NO_STRUCTURE)
+    others = [
+        (d.start_date, d.end_date) for d in await repository.cap_derogations(session, structure_id)
+    ]
+    refuse_blocking(
+        cap_derogation_violations(structure.kind, body.start_date, body.end_date, others, rules)
+    )
+    return await repository.add_cap_derogation(
+        session, CapDerogation(structure_id=structure_id, **body.model_dump())
     )

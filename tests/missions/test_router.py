@@ -253,3 +253,52 @@ async def test_hours_follow_the_ai_cap_and_companies_see_no_identity(
     )
     assert foreign.status_code == 422
     assert foreign.json()["type"].endswith("/unknown-reference")
+
+
+async def test_a_prefets_decision_lifts_the_ai_cap_while_it_runs(
+    client: httpx.AsyncClient, world: World, admin_headers: dict[str, str]
+) -> None:
+    mission = await propose(
+        client, world, kind="mise_a_disposition", start_date="2025-01-01", end_date="2025-12-31"
+    )
+    person = await create_salarie(client, world.structure_key)
+    base = f"/v1/missions/{mission['id']}"
+    await client.post(
+        f"{base}/assignments", headers=world.structure_key, json={"salarie_id": person["id"]}
+    )
+
+    async def hours(month: str, value: str) -> httpx.Response:
+        return await client.put(
+            f"{base}/assignments/{person['id']}/hours/{month}",
+            headers=world.structure_key,
+            json={"hours": value},
+        )
+
+    assert (await hours("2025-01", "480")).status_code == 200
+    assert (await hours("2025-02", "10")).status_code == 422
+    decisions = f"/v1/structures/{world.structure['id']}/ai-cap-derogations"
+    lifted = await client.post(
+        decisions,
+        headers=admin_headers,
+        json={"start_date": "2025-02-01", "end_date": "2025-06-30"},
+    )
+    assert lifted.status_code == 201, lifted.text
+    assert (await hours("2025-02", "10")).status_code == 200
+    assert (await hours("2025-07", "10")).status_code == 422  # the decision has ended
+    overlapping = await client.post(
+        decisions,
+        headers=admin_headers,
+        json={"start_date": "2025-06-01", "end_date": "2026-06-30"},
+    )
+    assert [v["code"] for v in overlapping.json()["violations"]] == ["cap_derogations_overlap"]
+    by_structure = await client.post(
+        decisions,
+        headers=world.structure_key,
+        json={"start_date": "2025-07-01", "end_date": "2025-12-31"},
+    )
+    assert by_structure.status_code == 403
+    listed = (await client.get(decisions, headers=world.structure_key)).json()
+    assert [(d["start_date"], d["end_date"]) for d in listed["items"]] == [
+        ("2025-02-01", "2025-06-30")
+    ]
+    assert (await client.get(decisions, headers=world.company_key)).status_code == 404

@@ -118,3 +118,24 @@ def test_who_may_move_a_mission_where(role: Role, status: MissionStatus) -> None
         Role.network: False,
     }[role]
     assert may_move(role, status) is expected
+
+
+def test_a_prefets_decision_lifts_the_cap_for_the_months_it_covers() -> None:
+    lifted = [(D(2025, 6, 1), D(2025, 8, 31))]
+
+    def with_decision(month: dt.date) -> list[str]:
+        found = ai_placement_violations(
+            structure_kind=StructureKind.AI,
+            company_category=CompanyCategory.entreprise,
+            month=month,
+            hours=Decimal(500),
+            other_months=PRIOR,
+            cap_lifted=lifted,
+            p=P,
+        )
+        return [v.code for v in found]
+
+    assert with_decision(D(2025, 6, 1)) == []
+    assert with_decision(D(2025, 8, 1)) == []
+    assert with_decision(D(2025, 9, 1)) == ["ai_placement_over_cap"]
+    assert with_decision(D(2025, 5, 1)) == ["ai_placement_over_cap"]

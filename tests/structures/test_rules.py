@@ -5,7 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.structures.rules import Rate, annexe_aid, days_in_year
+from app.reference.enums import StructureKind
+from app.rules import RuleParameters
+from app.structures.rules import Rate, annexe_aid, cap_derogation_violations, days_in_year
 
 ACI_RATES = [
     Rate(dt.date(2023, 1, 1), Decimal("22692")),
@@ -115,3 +117,46 @@ def test_a_year_never_earns_more_than_the_highest_rate(
     years = end.year - start.year + 1
     assert aid.socle <= Decimal("23921") * etp * years + Decimal("0.01")
     assert sum(s.socle for s in aid.segments) - aid.socle <= Decimal("0.01") * len(aid.segments)
+
+
+# --- the préfet's decisions lifting an AI's 480-hour cap ----------------------------
+
+P = RuleParameters()
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("kind", "start", "end", "others", "expected"),
+    [
+        (StructureKind.AI, D(2025, 1, 1), D(2027, 12, 31), [], []),  # 3 years exactly
+        (StructureKind.AI, D(2025, 1, 1), D(2028, 1, 1), [], ["cap_derogation_too_long"]),
+        (StructureKind.ACI, D(2025, 1, 1), D(2025, 12, 31), [], ["cap_derogation_not_ai"]),
+        (StructureKind.AI, D(2025, 2, 1), D(2025, 1, 1), [], ["dates_reversed"]),
+        # renewed the day after, or overlapping the decision it renews
+        (StructureKind.AI, D(2028, 1, 1), D(2030, 12, 31), [(D(2025, 1, 1), D(2027, 12, 31))], []),
+        (
+            StructureKind.AI,
+            D(2027, 12, 31),
+            D(2030, 12, 30),
+            [(D(2025, 1, 1), D(2027, 12, 31))],
+            ["cap_derogations_overlap"],
+        ),
+    ],
+)
+def test_a_decision_lifts_an_ais_cap_for_3_years_renewable(
+    kind: StructureKind,
+    start: dt.date,
+    end: dt.date,
+    others: list[tuple[dt.date, dt.date]],
+    expected: list[str],
+) -> None:
+    found = cap_derogation_violations(kind, start, end, others, P)
+    assert [v.code for v in found] == expected
+
+
+def test_the_decisions_length_is_a_setting() -> None:
+    longer = P.model_copy(update={"ai_cap_derogation_max_months": 48})
+    assert (
+        cap_derogation_violations(StructureKind.AI, D(2025, 1, 1), D(2028, 12, 31), [], longer)
+        == []
+    )
