@@ -58,6 +58,8 @@ class RuleParameters(BaseModel):
     ai_hours_warning_from: float = Field(400, gt=0)
     ai_hours_window_months: int = Field(24, gt=0)
     ai_cap_derogation_max_months: int = Field(36, gt=0)
+    exit_counted_min_months: int = Field(3, ge=0)
+    exit_counted_min_hours: float = Field(150, ge=0)
 
 
 @dataclass(frozen=True)

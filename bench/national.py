@@ -27,7 +27,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from app.indicators import queries
+from app.indicators import queries, service
 from app.indicators.catalogue import CATALOGUE, Dimension
 from app.indicators.queries import Filters, Scope
 from app.migrate import upgrade_to_head
@@ -37,6 +37,7 @@ from app.parcours.repository import (
     REBUILD_STRUCTURE_MONTH_HOURS,
 )
 from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, ExitMotif
+from app.rules import RuleParameters
 from bench.results import machine, write_section
 from tests.support.databases import fresh_database
 from tests.support.server import jalon_server
@@ -275,7 +276,12 @@ async def _sql(sessions: Any, code: str, arguments: dict[str, Any]) -> None:
     async with sessions() as session:
         # as for the admin key of the HTTP calls: no small-cell count, aggregates read
         await queries.values(
-            session, code, family=CATALOGUE[code].family, cell_seed=None, **arguments
+            session,
+            code,
+            family=CATALOGUE[code].family,
+            cell_seed=None,
+            exit_rule=service.exit_rule(RuleParameters()),
+            **arguments,
         )
 
 

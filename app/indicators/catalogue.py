@@ -24,6 +24,13 @@ BY_STRUCTURE = TIME | TERRITORY
 BY_MISSION = TIME | TERRITORY | {Dimension.company, Dimension.sector}
 
 
+class ExitCounting(StrEnum):
+    """Which exits an exit indicator counts."""
+
+    etat = "etat"  # the state's rule: parcours long enough to judge (the default)
+    toutes = "toutes"  # every exit recorded
+
+
 class Family(StrEnum):
     """Where an indicator's records come from: who may read it follows."""
 
@@ -42,6 +49,8 @@ class Indicator:
     family: Family
     dimensions: frozenset[Dimension]
     is_rate: bool = False
+    # counts the exits the state's rule keeps (or, with exit_counting=toutes, every exit)
+    follows_exit_counting: bool = False
 
 
 CATALOGUE = {
@@ -73,6 +82,18 @@ CATALOGUE = {
             "parcours whose exit date falls in the period, by exit category",
             Family.parcours,
             BY_STRUCTURE,
+            follows_exit_counting=True,
+        ),
+        Indicator(
+            "sorties_non_comptabilisees",
+            "Sorties non comptabilisées",
+            "Exits not counted",
+            "parcours",
+            "exits of the period the state's rule leaves out of the rates: in ACI, EI and "
+            "EITI a parcours under 3 months in the structure, in AI and ETTI one with under "
+            "150 hours worked (settings), by exit category",
+            Family.parcours,
+            BY_STRUCTURE,
         ),
         Indicator(
             "taux_sorties_dynamiques",
@@ -83,6 +104,7 @@ CATALOGUE = {
             Family.parcours,
             BY_STRUCTURE,
             is_rate=True,
+            follows_exit_counting=True,
         ),
         Indicator(
             "taux_emploi_durable",
@@ -93,6 +115,7 @@ CATALOGUE = {
             Family.parcours,
             BY_STRUCTURE,
             is_rate=True,
+            follows_exit_counting=True,
         ),
         Indicator(
             "duree_moyenne_contrat_mois",

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.indicators.catalogue import Dimension, Family
+from app.indicators.catalogue import CATALOGUE, Dimension, ExitCounting, Family
 from app.indicators.perturbation import CELL_KEYS
 from app.networks import repository as networks
 from app.structures.models import Structure
@@ -75,10 +75,20 @@ ENTRIES = """
 SELECT b.bucket_start, p.structure_id, p.salarie_id
 FROM parcours p JOIN sized b ON p.entry_date BETWEEN b.bucket_start AND b.bucket_end
 """
+# counted: whether the state's rule keeps the exit in its rates, the parcours being long
+# enough to judge: hours worked in AI and ETTI, time in the structure elsewhere
 EXITS = """
 SELECT b.bucket_start, p.structure_id, p.salarie_id, p.exit_category AS category,
-       (p.exit_date - p.entry_date + 1) AS days
-FROM parcours p JOIN sized b ON p.exit_date BETWEEN b.bucket_start AND b.bucket_end
+       (p.exit_date - p.entry_date + 1) AS days,
+       CASE WHEN s.kind IN ('AI', 'ETTI')
+            THEN coalesce((SELECT sum(h.hours) FROM contracts c
+                           JOIN monthly_hours h ON h.contract_id = c.id
+                           WHERE c.parcours_id = p.id), 0)
+                 >= CAST(:exit_min_hours AS numeric)
+            ELSE p.exit_date >= (p.entry_date + CAST(:exit_min_months AS interval))::date - 1
+       END AS counted
+FROM parcours p JOIN structures s ON s.id = p.structure_id
+JOIN sized b ON p.exit_date BETWEEN b.bucket_start AND b.bucket_end
 """
 # exits come from structure_month_exits, kept by a trigger on parcours, when no one
 # needs the exact number of people behind a figure (admin and structure keys)
@@ -176,12 +186,15 @@ class Formula:
     # which of value, numerator and denominator are counts of people or their records
     # (perturbed for company and network keys; sums of hours or days are not counts)
     counts: tuple[str, ...] = ("value",)
+    # the exits the state's rule leaves out, rather than those it counts
+    left_out_exits: bool = False
 
 
 FORMULAS: dict[str, Formula] = {
     "salaries_accompagnes": Formula(PARCOURS_ACTIVE, "count(DISTINCT f.salarie_id)"),
     "entrees": Formula(ENTRIES, "count(*)"),
     "sorties": Formula(EXITS, "count(*)", by_category=True),
+    "sorties_non_comptabilisees": Formula(EXITS, "count(*)", by_category=True, left_out_exits=True),
     "taux_sorties_dynamiques": Formula(
         EXITS,
         "",
@@ -266,6 +279,15 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class ExitRule:
+    """The state's rule for counting an exit in the rates (settings)."""
+
+    min_months: int  # in ACI, EI and EITI: time in the structure
+    min_hours: float  # in AI and ETTI: hours worked in the parcours
+    counting: ExitCounting = ExitCounting.etat
+
+
+@dataclass(frozen=True)
 class Filters:
     region_code: str | None = None
     departement_code: str | None = None
@@ -301,6 +323,7 @@ async def values(
     scope: Scope,
     filters: Filters,
     family: Family,
+    exit_rule: ExitRule,
     cell_seed: int | None = None,
 ) -> Sequence[Row[Any]]:
     """The indicator's rows: the dimension values, then value, numerator, denominator,
@@ -308,17 +331,34 @@ async def values(
     ``cell_seed``, for company and network keys; the aggregates are read otherwise, when
     they hold the indicator), and exits by category."""
     count_people = cell_seed is not None
-    formula = FORMULAS[code] if count_people else FAST_FORMULAS.get(code, FORMULAS[code])
+    # the aggregates hold every exit: the state's counting reads the parcours
+    by_state_rule = CATALOGUE[code].follows_exit_counting and (
+        exit_rule.counting is ExitCounting.etat
+    )
+    precise = count_people or by_state_rule
+    formula = FORMULAS[code] if precise else FAST_FORMULAS.get(code, FORMULAS[code])
     time = next((d for d in group_by if d in STEPS), None)
     step = STEPS[time] if time else WHOLE_PERIOD
     mission_columns = ["company_id", "sector"] if family is Family.mission else []
     fact_columns = ["bucket_start", "structure_id", *mission_columns]
+    binds: dict[str, Any] = {"period_start": period_start, "period_end": period_end, "step": step}
+    if formula.facts == EXITS:
+        fact_columns.append("counted")
+        binds |= {
+            "exit_min_months": f"{exit_rule.min_months} months",
+            "exit_min_hours": exit_rule.min_hours,
+        }
     facts = (
         text(f"WITH {BUCKETS} SELECT * FROM ({formula.facts}) AS facts")
-        .bindparams(period_start=period_start, period_end=period_end, step=step)
+        .bindparams(**binds)
         .columns(*(column(name) for name in fact_columns))
         .subquery("f")
     )
+    exits: list[ColumnElement[bool]] = []
+    if formula.left_out_exits:
+        exits.append(~facts.c.counted)
+    elif by_state_rule:
+        exits.append(facts.c.counted)
     dimensions = [_dimension(d, facts).label(d.value) for d in group_by]
     measures: list[ColumnElement[Any]] = []
     if formula.numerator is not None:
@@ -350,7 +390,7 @@ async def values(
     statement = (
         select(*dimensions, *measures)
         .select_from(facts.join(Structure, Structure.id == facts.c.structure_id))
-        .where(_scope(scope, facts), *_filters(filters, facts))
+        .where(_scope(scope, facts), *_filters(filters, facts), *exits)
         .group_by(*dimensions)
         .order_by(*dimensions)
     )

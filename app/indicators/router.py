@@ -16,7 +16,7 @@ from app.errors import (
     problem_responses,
 )
 from app.indicators import repository, service
-from app.indicators.catalogue import CATALOGUE, Dimension, Family
+from app.indicators.catalogue import CATALOGUE, Dimension, ExitCounting, Family
 from app.indicators.models import IndicatorObjective, ScopeKind
 from app.indicators.perturbation import Protection, seed_of
 from app.indicators.queries import Filters
@@ -35,6 +35,7 @@ from app.pagination import Page, PageDep
 from app.reference.enums import ActivitySector, StructureKind
 from app.reference.schemas import DepartementCode, RegionCode, UpdatedSince
 from app.routing import api_router
+from app.rules import rules_of
 from app.tombstones.models import SyncedResource
 from app.tombstones.paging import sync_page, tombstones
 from app.tombstones.schemas import SyncPage
@@ -100,6 +101,7 @@ async def read_dashboard(
             scope=scope,
             filters=filters,
             protection=_protection(caller, request),
+            exit_rule=service.exit_rule(rules_of(request)),
         )
         row = values.rows[0] if values.rows else None
         achieved = row.value if row else None
@@ -155,6 +157,15 @@ async def read_indicator_values(
     company: Annotated[uuid.UUID | None, Query()] = None,
     sector: Annotated[ActivitySector | None, Query()] = None,
     decimal: Annotated[Literal["point", "comma"], Query(description="CSV decimal mark")] = "point",
+    exit_counting: Annotated[
+        ExitCounting,
+        Query(
+            description="The exit indicators (`sorties`, `taux_sorties_dynamiques`, "
+            "`taux_emploi_durable`): `etat`, the state's rule, counts the exits of parcours "
+            "long enough to judge (ACI, EI, EITI: 3 months in the structure; AI, ETTI: 150 "
+            "hours worked; settings), `toutes` every exit"
+        ),
+    ] = ExitCounting.etat,
 ) -> IndicatorValues | Response:
     found = service.indicator(code)
     service.check_dimensions(found, group_by)
@@ -176,6 +187,7 @@ async def read_indicator_values(
         scope=service.scope_of(caller, found),
         filters=filters,
         protection=_protection(caller, request),
+        exit_rule=service.exit_rule(rules_of(request), exit_counting),
     )
     if CSV in request.headers.get("accept", ""):
         return Response(_csv(values, comma=decimal == "comma"), media_type=f"{CSV}; charset=utf-8")

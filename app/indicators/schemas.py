@@ -11,7 +11,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.indicators.catalogue import CATALOGUE, Dimension, Family
+from app.indicators.catalogue import CATALOGUE, Dimension, ExitCounting, Family
 from app.indicators.models import ScopeKind
 from app.reference.decimals import DecimalText, Digits
 from app.reference.enums import ActivitySector, StructureKind
@@ -94,7 +94,9 @@ class ValueRow(BaseModel):
     suppressed: bool = Field(
         False, description="Hidden: fewer salariés behind it than the small-cell threshold"
     )
-    breakdown: dict[str, int] | None = Field(None, description="sorties: exits by category")
+    breakdown: dict[str, int] | None = Field(
+        None, description="sorties, sorties_non_comptabilisees: exits by category"
+    )
 
 
 class IndicatorValues(BaseModel):
@@ -119,6 +121,7 @@ class IndicatorValues(BaseModel):
                     "suppressed_rows": 0,
                     "small_cell_threshold": 5,
                     "perturbation": 2,
+                    "exit_counting": "etat",
                 }
             ]
         }
@@ -137,6 +140,13 @@ class IndicatorValues(BaseModel):
         description="For company and network keys: each count (of salariés, exits, entries, "
         "freins; a rate's terms) is shown give or take at most this, the same people always "
         "giving the same figure (the cell-key method: see the README)",
+    )
+    exit_counting: ExitCounting | None = Field(
+        None,
+        description="For the exit indicators, which exits they count: `etat` (the state's "
+        "rule, the default: in ACI, EI and EITI a parcours of 3 months or more, in AI and "
+        "ETTI one of 150 hours worked or more; the others are `sorties_non_comptabilisees`) "
+        "or `toutes`",
     )
 
 

@@ -11,12 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import Caller
 from app.errors import Forbidden, ValidationFailed, field_problem
 from app.indicators import queries
-from app.indicators.catalogue import CATALOGUE, TIME, Dimension, Family, Indicator
+from app.indicators.catalogue import (
+    CATALOGUE,
+    TIME,
+    Dimension,
+    ExitCounting,
+    Family,
+    Indicator,
+)
 from app.indicators.models import IndicatorObjective, ScopeKind
 from app.indicators.perturbation import SPREAD, Protection, perturbed
-from app.indicators.queries import CATEGORIES, Filters, Scope
+from app.indicators.queries import CATEGORIES, ExitRule, Filters, Scope
 from app.indicators.schemas import Dimensions, IndicatorValues, ValueRow
 from app.keys.models import Role
+from app.rules import RuleParameters
 
 MAX_YEARS = 10
 RATE_PLACES = Decimal("0.0001")
@@ -115,6 +123,7 @@ async def compute(
     scope: Scope,
     filters: Filters,
     protection: Protection | None,
+    exit_rule: ExitRule,
 ) -> IndicatorValues:
     """The indicator's rows; with ``protection`` (company and network keys), small
     groups hidden and counts perturbed (:mod:`app.indicators.perturbation`)."""
@@ -127,6 +136,7 @@ async def compute(
         scope=scope,
         filters=filters,
         family=found.family,
+        exit_rule=exit_rule,
         cell_seed=protection.seed if protection else None,
     )
     values = [_row(found, row, group_by, protection) for row in rows]
@@ -140,7 +150,12 @@ async def compute(
         suppressed_rows=sum(row.suppressed for row in values),
         small_cell_threshold=protection.threshold if protection else None,
         perturbation=SPREAD if protection else None,
+        exit_counting=exit_rule.counting if found.follows_exit_counting else None,
     )
+
+
+def exit_rule(rules: RuleParameters, counting: ExitCounting = ExitCounting.etat) -> ExitRule:
+    return ExitRule(rules.exit_counted_min_months, rules.exit_counted_min_hours, counting)
 
 
 def _row(
@@ -154,7 +169,8 @@ def _row(
     if protection is not None and mapping["cell_key"] is not None:
         mapping = _perturbed(found, mapping)
     places = RATE_PLACES if found.is_rate else COUNT_PLACES if found.unit in COUNTS else PLACES
-    breakdown = {c: mapping[c] for c in CATEGORIES} if found.code == "sorties" else None
+    by_category = queries.FORMULAS[found.code].by_category
+    breakdown = {c: mapping[c] for c in CATEGORIES} if by_category else None
     return ValueRow(
         dimensions=dimensions,
         value=_round(mapping["value"], places),
@@ -173,7 +189,7 @@ def _perturbed(found: Indicator, mapping: dict[str, Any]) -> dict[str, Any]:
     for figure in counted:
         if changed[figure] is not None:
             changed[figure] = perturbed(int(changed[figure]), cell_key, figure)
-    if found.code == "sorties":
+    if queries.FORMULAS[found.code].by_category:
         for category in CATEGORIES:
             changed[category] = perturbed(int(changed[category]), cell_key, category)
     if "denominator" in counted and changed["numerator"] is not None:

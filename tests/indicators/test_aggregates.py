@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.db import Database, driver_connection
 from app.indicators import queries
-from app.indicators.catalogue import CATALOGUE, Dimension
-from app.indicators.queries import Filters, Scope
+from app.indicators.catalogue import CATALOGUE, Dimension, ExitCounting
+from app.indicators.queries import ExitRule, Filters, Scope
 from app.parcours.models import Contract, MonthlyHours, Parcours
 from app.parcours.repository import put_hours
 from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, ExitMotif, ParcoursStatus
@@ -208,6 +208,8 @@ async def test_exit_aggregates_match_the_parcours_and_both_paths_agree(
                 "scope": Scope(),
                 "filters": Filters(),
                 "family": CATALOGUE[code].family,
+                # the aggregates hold every exit
+                "exit_rule": ExitRule(3, 150, ExitCounting.toutes),
             }
             exact = await queries.values(session, code, cell_seed=0, **arguments)
             kept = await queries.values(session, code, cell_seed=None, **arguments)
@@ -260,6 +262,7 @@ async def test_contract_end_aggregates_match_and_both_paths_agree(
             "scope": Scope(),
             "filters": Filters(),
             "family": CATALOGUE["duree_moyenne_contrat_mois"].family,
+            "exit_rule": ExitRule(3, 150),
         }
         exact = await queries.values(
             session, "duree_moyenne_contrat_mois", cell_seed=0, **arguments

@@ -19,7 +19,7 @@ from app.reference.enums import EXIT_CATEGORY_OF_MOTIF, ExitMotif
 from app.salaries.models import Salarie
 from app.structures.models import Annexe, Structure
 from tests.support.keys import KeyMaker, bearer
-from tests.support.records import new_siret
+from tests.support.records import create_structure, new_siret, salarie_in_parcours
 
 D = dt.date
 YEAR_2025 = {"from": "2025-01", "to": "2025-12"}
@@ -245,15 +245,24 @@ async def test_people_entries_and_exits(
     assert accompanied["53"]["value"] == "6"  # A1..A6 under way in 2025
     assert accompanied["76"]["value"] == "1"  # B1; B2 left on 2024-12-31
     assert (await only(client, admin_headers, "entrees"))["value"] == "6"  # A2..A6, B1
-    exits = await only(client, admin_headers, "sorties")
-    assert exits["value"] == "5"  # A1..A5; B1 leaves in 2026
-    assert exits["breakdown"] == {
+    every = await only(client, admin_headers, "sorties", exit_counting="toutes")
+    assert every["value"] == "5"  # A1..A5; B1 leaves in 2026
+    assert every["breakdown"] == {
         "emploi_durable": 1,
         "emploi_transition": 1,
         "sortie_positive": 1,
         "autre_sortie": 1,
         "retrait": 1,
     }
+    # the state's rule, the default: A5's 45 days in an ACI are too short to judge
+    counted = await value(client, admin_headers, "sorties")
+    assert counted["exit_counting"] == "etat"
+    assert counted["rows"][0]["value"] == "4"
+    assert counted["rows"][0]["breakdown"]["retrait"] == 0
+    [left_out] = (await value(client, admin_headers, "sorties_non_comptabilisees"))["rows"]
+    assert (left_out["value"], left_out["breakdown"]["retrait"]) == ("1", 1)
+    entries = await value(client, admin_headers, "entrees")
+    assert entries["exit_counting"] is None  # not an exit indicator
 
 
 async def test_exit_rates_leave_the_retrait_out(
@@ -450,7 +459,49 @@ async def test_objectives_and_dashboard(
 
 async def test_catalogue(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> None:
     items = (await client.get("/v1/indicators", headers=admin_headers)).json()["items"]
-    assert len(items) == 17
+    assert len(items) == 18
     rate = next(i for i in items if i["code"] == "taux_sorties_dynamiques")
     assert rate["is_rate"] is True
     assert "company" not in rate["dimensions"]
+
+
+async def test_an_ai_exit_counts_from_150_hours_worked_even_recorded_after_it(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], make_key: KeyMaker
+) -> None:
+    ai = await create_structure(client, admin_headers, kind="AI")
+    own = bearer(await make_key(Role.structure, (Scope.read, Scope.write), structure_id=ai["id"]))
+    _, parcours = await salarie_in_parcours(client, own, entry="2025-01-06")
+    contract = await client.post(
+        f"/v1/parcours/{parcours['id']}/contracts",
+        headers=own,
+        json={
+            "kind": "cddi",
+            "start_date": "2025-01-06",
+            "end_date": "2025-05-05",
+            "weekly_hours": "20",
+        },
+    )
+    assert contract.status_code == 201, contract.text
+    hours = f"/v1/contracts/{contract.json()['id']}/hours"
+    for month, worked in [("2025-01", "80"), ("2025-02", "69.5")]:
+        put = await client.put(f"{hours}/{month}", headers=own, json={"hours": worked})
+        assert put.status_code == 200, put.text
+    exited = await client.post(
+        f"/v1/parcours/{parcours['id']}/exit",
+        headers=own,
+        json={"exit_date": "2025-05-05", "motif": "cdi"},
+    )
+    assert exited.status_code == 200, exited.text
+
+    async def exits(code: str, **params: str) -> str:
+        return str((await only(client, own, code, **params))["value"])
+
+    assert await exits("sorties") == "0"  # 149.5 hours: too few to judge
+    assert await exits("sorties_non_comptabilisees") == "1"
+    assert await exits("sorties", exit_counting="toutes") == "1"
+    late = await client.put(f"{hours}/2025-03", headers=own, json={"hours": "0.5"})
+    assert late.status_code == 200, late.text
+    assert await exits("sorties") == "1"  # 150 hours
+    assert await exits("sorties_non_comptabilisees") == "0"
+    rate = await only(client, own, "taux_sorties_dynamiques")
+    assert (rate["numerator"], rate["denominator"]) == ("1", "1")
