@@ -124,6 +124,11 @@ class Annexe(Versioned, Base):
             name="rate_percentage",
             info=guards("modulation_rate", "from 0 to 100"),
         ),
+        CheckConstraint(
+            "conseil_departemental_percent >= 0 AND conseil_departemental_percent <= 100",
+            name="conseil_departemental_percentage",
+            info=guards("conseil_departemental_percent", "from 0 to 100"),
+        ),
         Index("ix_annexes_structure_id_start_date", "structure_id", "start_date"),
     )
 
@@ -136,6 +141,10 @@ class Annexe(Versioned, Base):
     end_date: Mapped[dt.date]
     # the préfet raised the CDI inclusion share of the year's ETP conventionnés
     prefet_cdi_inclusion_share: Mapped[bool] = mapped_column(server_default=false())
+    # the conseil départemental's share of the aid (co-financed posts), the State the rest
+    conseil_departemental_percent: Mapped[Decimal] = mapped_column(
+        Numeric(5, 2), server_default="0"
+    )
 
 
 class CapDerogation(Base):

@@ -40,6 +40,9 @@ class Aid:
     socle: Decimal
     modulation: Decimal
     total: Decimal
+    # the total's co-financing: the conseil départemental's share, the State the rest
+    etat: Decimal
+    conseil_departemental: Decimal
 
 
 def days_in_year(year: int) -> int:
@@ -53,8 +56,11 @@ def annexe_aid(
     end: dt.date,
     etp: Decimal,
     modulation_rate: Decimal,
+    conseil_departemental_percent: Decimal = Decimal(0),
 ) -> Aid:
-    """``rates`` for the structure's kind, any order; ``modulation_rate`` in percent."""
+    """``rates`` for the structure's kind, any order; ``modulation_rate`` and the
+    conseil départemental's share of the total in percent (the State pays the rest, so
+    that the two add up to the total to the cent)."""
     if end < start:
         raise ValueError("the period ends before it starts")
     ordered = sorted(rates, key=lambda rate: rate.in_force_from)
@@ -71,12 +77,16 @@ def annexe_aid(
         exact_socle += exact
         segments.append(AidSegment(segment_start, segment_end, rate.amount_per_etp, _cents(exact)))
     exact_modulation = exact_socle * modulation_rate / 100
+    total = _cents(exact_socle + exact_modulation)
+    conseil_departemental = _cents(total * conseil_departemental_percent / 100)
     return Aid(
         segments=tuple(segments),
         days_without_rate=days_without_rate,
         socle=_cents(exact_socle),
         modulation=_cents(exact_modulation),
-        total=_cents(exact_socle + exact_modulation),
+        total=total,
+        etat=total - conseil_departemental,
+        conseil_departemental=conseil_departemental,
     )
 
 

@@ -210,11 +210,15 @@ class AntenneRead(BaseModel):
 
 
 Etp = Annotated[Decimal, Digits(9, 2, example="10.00", gt=0)]
+CONSEIL_DEPARTEMENTAL_SHARE = (
+    "Percent of the aid the conseil départemental co-finances (0 to 100); the State pays the rest"
+)
 PREFET_SHARE = (
     "The préfet decided that the structure's CDI inclusion posts may reach 30 % of the "
     "year's ETP conventionnés (20 % otherwise; settings)"
 )
 Percent = Annotated[Decimal, Digits(5, 2, example="5.00", ge=0)]
+Share = Annotated[Decimal, Digits(5, 2, example="25.00", ge=0, le=100)]
 
 
 class AnnexeCreate(BaseModel):
@@ -239,6 +243,9 @@ class AnnexeCreate(BaseModel):
     start_date: Day
     end_date: Day
     prefet_cdi_inclusion_share: bool = Field(False, description=PREFET_SHARE)
+    conseil_departemental_percent: Share = Field(
+        Decimal(0), description=CONSEIL_DEPARTEMENTAL_SHARE
+    )
 
     @field_validator("start_date")
     @classmethod
@@ -269,6 +276,7 @@ class AnnexeUpdate(BaseModel):
     start_date: Kept[Day] = None
     end_date: Kept[Day] = None
     prefet_cdi_inclusion_share: Kept[bool] = None
+    conseil_departemental_percent: Kept[Share] = None
 
 
 class AidSegmentRead(BaseModel):
@@ -290,6 +298,10 @@ class AidRead(BaseModel):
     socle: DecimalText
     modulation: DecimalText
     total: DecimalText
+    etat: DecimalText = Field(description="The State's part of the total")
+    conseil_departemental: DecimalText = Field(
+        description="The conseil départemental's part of the total"
+    )
 
 
 class AnnexeRead(BaseModel):
@@ -305,6 +317,7 @@ class AnnexeRead(BaseModel):
                     "start_date": "2024-01-01",
                     "end_date": "2024-12-31",
                     "prefet_cdi_inclusion_share": False,
+                    "conseil_departemental_percent": "0.00",
                     "aid": {
                         "segments": [
                             {
@@ -324,6 +337,8 @@ class AnnexeRead(BaseModel):
                         "socle": "235351.67",
                         "modulation": "0.00",
                         "total": "235351.67",
+                        "etat": "235351.67",
+                        "conseil_departemental": "0.00",
                     },
                     "created_at": "2026-11-26T09:30:00Z",
                     "updated_at": "2026-11-26T09:30:00Z",
@@ -340,6 +355,7 @@ class AnnexeRead(BaseModel):
     start_date: Day
     end_date: Day
     prefet_cdi_inclusion_share: bool = Field(description=PREFET_SHARE)
+    conseil_departemental_percent: DecimalText = Field(description=CONSEIL_DEPARTEMENTAL_SHARE)
     aid: AidRead
     created_at: dt.datetime
     updated_at: dt.datetime

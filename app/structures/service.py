@@ -167,6 +167,7 @@ async def annexe_read(session: AsyncSession, structure: Structure, annexe: Annex
         end=annexe.end_date,
         etp=annexe.etp_conventionnes,
         modulation_rate=annexe.modulation_rate,
+        conseil_departemental_percent=annexe.conseil_departemental_percent,
     )
     return AnnexeRead(
         id=annexe.id,
@@ -177,6 +178,7 @@ async def annexe_read(session: AsyncSession, structure: Structure, annexe: Annex
         start_date=annexe.start_date,
         end_date=annexe.end_date,
         prefet_cdi_inclusion_share=annexe.prefet_cdi_inclusion_share,
+        conseil_departemental_percent=annexe.conseil_departemental_percent,
         aid=AidRead.model_validate(aid),
         created_at=annexe.created_at,
         updated_at=annexe.updated_at,

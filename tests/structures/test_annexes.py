@@ -56,6 +56,34 @@ async def test_modulation_adds_to_the_socle(
     assert aid["total"] == "64358.10"
 
 
+async def test_the_aid_is_split_between_the_state_and_the_conseil_departemental(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    structure = await create_structure(client, admin_headers, kind="ACI")
+    response = await post_annexe(
+        client, admin_headers, structure, conseil_departemental_percent="25"
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["conseil_departemental_percent"] == "25.00"
+    aid = response.json()["aid"]
+    assert (aid["total"], aid["etat"], aid["conseil_departemental"]) == (
+        "235351.67",
+        "176513.75",
+        "58837.92",
+    )
+    too_much = await post_annexe(
+        client,
+        admin_headers,
+        structure,
+        year=2025,
+        start_date="2025-01-01",
+        end_date="2025-12-31",
+        conseil_departemental_percent="100.01",
+    )
+    assert too_much.status_code == 422
+    assert "/body/conseil_departemental_percent" in pointers(too_much)
+
+
 async def test_modulation_over_the_limit_is_422(
     client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:

@@ -36,6 +36,48 @@ def test_aci_with_ten_etp_over_2024_across_the_november_rate_change() -> None:
     assert aid.days_without_rate == 0
 
 
+@given(
+    st.decimals(min_value=Decimal("0.01"), max_value=Decimal(500), places=2),
+    st.decimals(min_value=Decimal(0), max_value=Decimal(100), places=2),
+)
+def test_the_state_and_the_conseil_departemental_share_the_total_to_the_cent(
+    etp: Decimal, percent: Decimal
+) -> None:
+    aid = annexe_aid(
+        ACI_RATES,
+        start=dt.date(2024, 1, 1),
+        end=dt.date(2024, 12, 31),
+        etp=etp,
+        modulation_rate=Decimal(5),
+        conseil_departemental_percent=percent,
+    )
+    assert aid.etat + aid.conseil_departemental == aid.total
+    assert abs(aid.conseil_departemental - aid.total * percent / 100) <= Decimal("0.005")
+
+
+def test_without_a_conseil_departemental_the_state_pays_all() -> None:
+    aid = annexe_aid(
+        ACI_RATES,
+        start=dt.date(2024, 1, 1),
+        end=dt.date(2024, 12, 31),
+        etp=Decimal(10),
+        modulation_rate=Decimal(0),
+    )
+    assert (aid.etat, aid.conseil_departemental) == (Decimal("235351.67"), Decimal("0.00"))
+    shared = annexe_aid(
+        ACI_RATES,
+        start=dt.date(2024, 1, 1),
+        end=dt.date(2024, 12, 31),
+        etp=Decimal(10),
+        modulation_rate=Decimal(0),
+        conseil_departemental_percent=Decimal(25),
+    )
+    assert (shared.etat, shared.conseil_departemental) == (
+        Decimal("176513.75"),
+        Decimal("58837.92"),
+    )
+
+
 def test_modulation_is_a_percentage_of_the_socle() -> None:
     aid = annexe_aid(
         ACI_RATES,
