@@ -287,7 +287,11 @@ class Database:
         @asynccontextmanager
         async def same_connection() -> AsyncIterator[asyncpg.Connection]:
             raw = await connection.get_raw_connection()
-            yield raw.driver_connection
+            driver: asyncpg.Connection = raw.driver_connection
+            # a savepoint: a statement refused on the hot path leaves the outer
+            # transaction usable, as a refusal on a connection of the pool leaves others
+            async with driver.transaction():
+                yield driver
 
         return cls(sessions, same_connection)
 

@@ -134,6 +134,15 @@ class Conflict(Problem):
     status, slug, title = 409, "conflict", "Conflict"
 
 
+class MonthClosed(Conflict):
+    slug, title = "month-closed", "Month closed"
+    meaning = "the structure closed this month: reopen it for a correction to change its hours"
+
+
+# what the trigger on monthly_hours names when a closed month's hours would change
+MONTH_CLOSED_CONSTRAINT = "month_closed"
+
+
 class PayloadTooLarge(Problem):
     status, slug, title = 413, "payload-too-large", "Payload too large"
 
@@ -164,6 +173,12 @@ class BatchRejected(Problem):
     batch's report (every item's outcome, each error with its own problem)."""
 
     status, slug, title = 422, "batch-rejected", "Batch rejected"
+
+
+class MonthIncomplete(Problem):
+    """A month that cannot close yet: ``missing`` lists what it lacks."""
+
+    status, slug, title = 422, "month-incomplete", "Month incomplete"
 
 
 class IdempotencyKeyReused(Problem):
@@ -384,6 +399,8 @@ def from_database_error(
     if isinstance(error, DBAPIError):
         original = getattr(error.orig, "__cause__", None) or error.orig
     constraint: str = getattr(original, "constraint_name", None) or ""
+    if isinstance(original, asyncpg.CheckViolationError) and constraint == MONTH_CLOSED_CONSTRAINT:
+        return MonthClosed("the month is closed: reopen it for a correction first")
     if isinstance(original, asyncpg.CheckViolationError) and constraint in guards:
         field, must_be = guards[constraint]
         return ValidationFailed(f"{field}: {must_be}", errors=[field_problem(field, must_be)])

@@ -19,15 +19,17 @@ FastAPI's internals is in :mod:`app.fastapi_internals`.
 import collections.abc
 import inspect
 import types
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+from urllib.parse import parse_qsl
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError, create_model
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.fastapi_internals import Declared, declared
 
@@ -49,17 +51,52 @@ class RouteNotPlannable(TypeError):
 
 
 class LeanRoute(APIRoute):
-    """A route served by FastAPI, or by a plan when its endpoint asked for one."""
+    """A route served by FastAPI, or by a plan when its endpoint asked for one; either
+    way, a query parameter that takes one value is refused when sent twice (FastAPI and
+    Starlette would keep the last one)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
         super().__init__(path, endpoint, **options)
         self.plan: Plan | None = None
+        app: ASGIApp = self.app
         if getattr(endpoint, _FAST_PATH, False):
             self.plan = Plan.of(self)
             # the route's ASGI app is the plan itself: no exit stacks (there is no
             # dependency with yield), and what it raises goes to the app's exception
             # handlers as from any route
-            self.app = self.plan.asgi
+            app = self.plan.asgi
+        self.app = _refusing_repeats(app, _single_valued(declared(self)))
+
+
+def _single_valued(dependant: Declared) -> frozenset[str]:
+    """The aliases of the query parameters that take one value, dependencies included."""
+    own = {
+        alias
+        for location, _, alias, info in dependant.fields
+        if location == "query" and not _is_sequence(info.annotation)
+    }
+    return frozenset(own.union(*(_single_valued(d) for d in dependant.dependencies)))
+
+
+def _refusing_repeats(app: ASGIApp, single: frozenset[str]) -> ASGIApp:
+    if not single:
+        return app
+
+    async def checked(scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"")
+        if query:
+            counts = Counter(key for key, _ in parse_qsl(query.decode("latin-1"), True))
+            repeated = sorted(alias for alias in single if counts[alias] > 1)
+            if repeated:
+                raise RequestValidationError(
+                    [
+                        {"type": "repeated", "loc": ("query", alias), "msg": "sent more than once"}
+                        for alias in repeated
+                    ]
+                )
+        await app(scope, receive, send)
+
+    return checked
 
 
 @dataclass(frozen=True)

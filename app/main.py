@@ -36,6 +36,7 @@ from app.middleware import (
 from app.migrate import head_revision
 from app.missions import router as missions
 from app.models import Base
+from app.months import router as months
 from app.networks import router as networks
 from app.pagination import CursorCodec
 from app.parcours import contracts_router as contracts
@@ -174,6 +175,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             salaries.router,
             parcours.router,
             contracts.router,
+            months.router,
             alerts.router,
             missions.router,
             indicators.router,

@@ -7,6 +7,7 @@ from app.idempotency.models import IdempotencyRecord
 from app.indicators.models import IndicatorObjective
 from app.keys.models import ApiKey
 from app.missions.models import Mission, MissionAssignment, MissionHours
+from app.months.models import StructureMonth
 from app.networks.models import Network, NetworkMember
 from app.parcours.models import (
     Action,
@@ -63,6 +64,7 @@ __all__ = [
     "Salarie",
     "SiretRecord",
     "Structure",
+    "StructureMonth",
     "StructureMonthContractEnds",
     "StructureMonthExits",
     "StructureMonthHours",

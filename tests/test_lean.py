@@ -20,6 +20,7 @@ from app.routing import FastRouteIncluded, api_router, install_route_index, moun
 from app.structures.schemas import StructureRead
 from app.tombstones.schemas import SyncPage
 from tests.support.keys import KeyMaker, bearer
+from tests.support.problems import pointers
 from tests.support.records import (
     CDDI,
     create_company,
@@ -366,3 +367,30 @@ async def with_query_model(probe_id: int, query: Annotated[ProbeQuery, Depends()
 async def test_a_query_model_is_made_of_its_parameters_by_the_plan() -> None:
     answers = await probe(with_query_model, "/v1/probe/7?color=ocre", "/v1/probe/7")
     assert answers == ["7:ocre", "7:None"]
+
+
+async def test_a_single_valued_query_parameter_sent_twice_is_refused(
+    client: httpx.AsyncClient, world: dict[str, Any], admin_headers: dict[str, str]
+) -> None:
+    """FastAPI and Starlette would keep the last value of a repeated key: a request the
+    contract does not allow would be served as another one."""
+    own, buyer = world["own"], world["buyer"]
+    for url, headers in [
+        ("/v1/missions?updated_since=&updated_since=3600.0", buyer),  # a fast route
+        ("/v1/parcours?limit=1&limit=2", own),  # a fast route, a dependency's parameter
+        ("/v1/salaries?limit=5&limit=5", own),  # a route FastAPI serves
+    ]:
+        answer = await client.get(url, headers=headers)
+        assert answer.status_code == 422, (url, answer.text)
+        assert set(pointers(answer)) == {f"/query/{url.split('?')[1].split('=')[0]}"}, url
+    grouped = await client.get(
+        "/v1/indicators/sorties",
+        headers=admin_headers,
+        params=[
+            ("from", "2025-01"),
+            ("to", "2025-12"),
+            ("group_by", "year"),
+            ("group_by", "region"),
+        ],
+    )
+    assert grouped.status_code == 200, grouped.text  # a list takes its key repeated

@@ -31,7 +31,7 @@ from tests.support.records import (
 from tests.support.server import PROJECT_ROOT
 
 DOCUMENT = orjson.loads((PROJECT_ROOT / "openapi" / "openapi.json").read_bytes())
-PERSONAL_TAGS = {"salaries", "parcours", "alerts"}
+PERSONAL_TAGS = {"salaries", "parcours", "alerts", "months"}
 OUTSIDERS = ("structure_b", "company_b", "network_out")
 PARTNERS = ("company_a", "network_in")
 ROLES = ("admin", "structure_a", *PARTNERS, *OUTSIDERS)
@@ -104,6 +104,10 @@ async def tenant(live_client: httpx.AsyncClient, make_live_key: KeyMaker) -> Ten
         f"/v1/contracts/{contract['id']}/hours/2024-02", headers=own, json={"hours": "100"}
     )
     assert put.status_code == 200, put.text
+    closed = await client.post(
+        f"/v1/structures/{structure['id']}/months/2024-02/close", headers=own
+    )
+    assert closed.status_code == 200, closed.text  # its export is A's data
     frein = await created(
         await client.post(
             f"{base}/freins", headers=own, json={"kind": "mobilite", "identified_on": "2024-01-20"}
@@ -275,7 +279,9 @@ def concrete_path(operation: Operation, a: TenantA) -> str:
         return a.ids[name]
 
     path = re.sub(r"\{([a-z_]+)\}", value, operation.path)
-    if operation.path.startswith("/v1/indicators") and operation.method == "GET":
+    if operation.method == "GET" and (
+        operation.path.startswith("/v1/indicators") or operation.path.endswith("/months")
+    ):
         path += "?from=2024-01&to=2024-12"
     return path
 

@@ -143,8 +143,9 @@ async def list_contract_hours(
     "/{contract_id}/hours/{month}",
     summary="Record the hours worked in a month",
     description="Idempotent: the same call twice stores one value. A month the contract does "
-    "not cover, or more than 48 h a week (a setting) over its days, is refused.",
-    responses=problem_responses(400, 413, 415),
+    "not cover, or more than 48 h a week (a setting) over its days, is refused; so is a "
+    "month the structure closed (409 `month-closed`: reopen it for a correction).",
+    responses=problem_responses(400, 409, 413, 415),
     response_model=HoursRead,
 )
 @fast_path

@@ -55,6 +55,7 @@ NAMED_CONSTRAINTS = {
     "a diagnostic lists each criterion once": r"^Value error, each criterion is listed once$",
     "only some criteria are certified by a state source": r"is not certified by a state source$",
     "a diagnostic is recorded once made": r"^a diagnostic is recorded once made",
+    "a structure's months are listed 60 at a time": r"^from 1 to \d+ months",
 }
 _NAMED = re.compile("|".join(f"(?:{pattern})" for pattern in NAMED_CONSTRAINTS.values()))
 
