@@ -34,6 +34,7 @@ from app.reference.enums import (
     ActivitySector,
     CompanySize,
     ContractKind,
+    DiagnosticAuthor,
     EligibilityCriterion,
     ExitMotif,
     Frein,
@@ -45,7 +46,12 @@ from app.reference.enums import (
 from app.rules import RuleParameters, add_months, last_day_of_months
 from app.salaries import repository as salaries
 from app.salaries import service as salaries_service
-from app.salaries.schemas import PassIaeSet, SalarieCreate
+from app.salaries.schemas import (
+    DiagnosticCreate,
+    DiagnosticCriterion,
+    PassIaeSet,
+    SalarieCreate,
+)
 from app.settings import Settings
 from app.structures import repository as structures
 from app.structures import service as structures_service
@@ -437,6 +443,13 @@ async def _one_parcours(
         residence_qpv=number % 3 == 0,
     )
     salarie = await salaries_service.register_salarie(session, structure_id, identity, None)
+    # the prescriber's diagnostic the hire rests on, made 10 days before the entry
+    diagnostic = DiagnosticCreate(
+        made_on=entry - dt.timedelta(days=10),
+        author=DiagnosticAuthor.prescripteur,
+        criteria=[DiagnosticCriterion(criterion=EligibilityCriterion.rsa, certified=True)],
+    )
+    await salaries_service.record_diagnostic(session, salarie, diagnostic, rules, today)
     first_end = last_day_of_months(entry, 6)
     second_end = last_day_of_months(first_end + dt.timedelta(days=1), 6)
     # a PASS IAE issued 10 days before the entry; the one ending soon, with the contract

@@ -71,6 +71,12 @@ async def test_demo_parcours_follow_the_rules_and_exit_in_every_category(
         await client.get(f"/v1/contracts/{contracts[0]['id']}/hours", headers=admin_headers)
     ).json()["items"]
     assert len(hours) >= 6
+    # each hire rests on a prescriber's diagnostic, made before the entry
+    [diagnostic] = (
+        await client.get(f"/v1/salaries/{first['salarie_id']}/diagnostics", headers=admin_headers)
+    ).json()["items"]
+    assert diagnostic["author"] == "prescripteur"
+    assert diagnostic["made_on"] < first["entry_date"] <= diagnostic["valid_until"]
     for kind in ("actions", "freins", "objectives"):
         assert (
             await client.get(f"/v1/parcours/{first['id']}/{kind}", headers=admin_headers)
