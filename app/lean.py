@@ -84,7 +84,7 @@ def _refusing_repeats(app: ASGIApp, single: frozenset[str]) -> ASGIApp:
 
     async def checked(scope: Scope, receive: Receive, send: Send) -> None:
         query = scope.get("query_string", b"")
-        if query:
+        if b"&" in query:  # a key can only repeat among several
             counts = Counter(key for key, _ in parse_qsl(query.decode("latin-1"), True))
             repeated = sorted(alias for alias in single if counts[alias] > 1)
             if repeated:

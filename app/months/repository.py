@@ -74,24 +74,27 @@ async def set_state(
     *,
     reopening: bool = False,
 ) -> StructureMonth:
+    """Closes the month (recording it the first time), or reopens it: the row as written."""
     now = func.statement_timestamp()
+    statement: Any
     if reopening:
-        await session.execute(
+        statement = (
             update(StructureMonth)
             .where(StructureMonth.structure_id == structure_id, StructureMonth.month == month)
             .values(state=state, reopened_at=now, corrections=StructureMonth.corrections + 1)
         )
     else:
-        statement = insert(StructureMonth).values(
-            structure_id=structure_id, month=month, state=state, closed_at=now
-        )
-        await session.execute(
-            statement.on_conflict_do_update(
+        statement = (
+            insert(StructureMonth)
+            .values(structure_id=structure_id, month=month, state=state, closed_at=now)
+            .on_conflict_do_update(
                 index_elements=[StructureMonth.structure_id, StructureMonth.month],
                 set_={"state": state, "closed_at": now},
             )
         )
-    written = await month_of(session, structure_id, month)
+    written: StructureMonth | None = await session.scalar(
+        statement.returning(StructureMonth).execution_options(populate_existing=True)
+    )
     assert written is not None
     return written
 

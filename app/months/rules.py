@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.rules import last_day_of_months
+
 
 class MonthState(StrEnum):
     open = "open"  # hours may change; a month never closed, or reopened for a correction
@@ -45,5 +47,4 @@ def state_after_closing(corrections: int) -> MonthState:
 
 
 def month_bounds(first_day: dt.date) -> tuple[dt.date, dt.date]:
-    following = dt.date(first_day.year + first_day.month // 12, first_day.month % 12 + 1, 1)
-    return first_day, following - dt.timedelta(days=1)
+    return first_day, last_day_of_months(first_day, 1)

@@ -14,6 +14,7 @@ from app.months import repository
 from app.months.models import StructureMonth
 from app.months.rules import MonthState, missing_before_closing, month_bounds, state_after_closing
 from app.months.schemas import MonthRead
+from app.rules import add_months
 from app.structures import repository as structures
 
 NO_STRUCTURE = "no structure with this id"
@@ -112,7 +113,7 @@ async def months(
     result, month = [], first
     while month <= last:
         result.append(month_read(month, recorded.get(month)))
-        month = month_bounds(month)[1] + dt.timedelta(days=1)
+        month = add_months(month, 1)
     return result
 
 
