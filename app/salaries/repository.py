@@ -206,7 +206,9 @@ async def first_of_structure(
 
 async def pseudonymise(session: AsyncSession, salarie_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
     """Removes the identity of these salariés (names, birth date, NIR hash, France
-    Travail id, commune, PASS IAE number); returns those not pseudonymised before."""
+    Travail id, commune, PASS IAE number, and the refused PASS IAE requests, whose
+    reasons may hold what the birth date gave, an age); returns those not pseudonymised
+    before."""
     done = await session.scalars(
         update(Salarie)
         .where(Salarie.id.in_(salarie_ids), Salarie.pseudonymised_at.is_(None))
@@ -230,6 +232,12 @@ async def pseudonymise(session: AsyncSession, salarie_ids: Sequence[uuid.UUID]) 
             update(PassIae)
             .where(PassIae.salarie_id.in_(ids))
             .values(number=None, updated_at=func.now(), version=PassIae.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        passes = select(PassIae.id).where(PassIae.salarie_id.in_(ids))
+        await session.execute(
+            delete(PassAdjustment)
+            .where(PassAdjustment.pass_id.in_(passes), PassAdjustment.refused_at.is_not(None))
             .execution_options(synchronize_session=False)
         )
     return ids

@@ -197,6 +197,33 @@ async def test_a_50_or_older_prolongation_is_refused_for_a_person_of_36(
     assert violation["article"] == "R5132-1-8"
 
 
+async def test_pseudonymisation_removes_the_refused_requests(
+    client: httpx.AsyncClient, own: dict[str, str]
+) -> None:
+    """A refusal's reasons may hold what the birth date gave (an age)."""
+    born = (dt.date.today() - dt.timedelta(days=36 * 366)).isoformat()
+    person = await create_salarie(client, own, birth_date=born)
+    url = f"/v1/salaries/{person['id']}/pass-iae"
+    current = (
+        await client.put(url, headers=own, json={"number": "999992412352", "start_date": day(-700)})
+    ).json()
+    start = after(current["end_date"], 1)
+    refused = await adjust(
+        client,
+        own,
+        url,
+        kind="prolongation",
+        reason="senior_50_ans_ou_plus",
+        start_date=start,
+        end_date=after(start, 100),
+    )
+    assert refused.status_code == 422
+    assert len((await client.get(url, headers=own)).json()["refused"]) == 1
+    gone = await client.delete(f"/v1/salaries/{person['id']}", headers=own)
+    assert gone.status_code == 204, gone.text
+    assert (await client.get(url, headers=own)).json()["refused"] == []
+
+
 async def test_a_bad_adjustment_request_is_not_kept(
     client: httpx.AsyncClient, own: dict[str, str]
 ) -> None:
