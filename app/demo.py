@@ -17,6 +17,8 @@ from app.companies import repository as companies
 from app.companies import service as companies_service
 from app.companies.schemas import CompanyCreate
 from app.db import driver_connection
+from app.fiches import service as fiches_service
+from app.fiches.schemas import AspProfileWrite, FicheStatus, Rsa
 from app.indicators import repository as indicators
 from app.indicators.models import IndicatorObjective, ScopeKind
 from app.keys.models import Role
@@ -46,6 +48,7 @@ from app.reference.enums import (
 from app.rules import RuleParameters, add_months, last_day_of_months
 from app.salaries import repository as salaries
 from app.salaries import service as salaries_service
+from app.salaries.models import Salarie
 from app.salaries.schemas import (
     DiagnosticCreate,
     DiagnosticCriterion,
@@ -55,6 +58,7 @@ from app.salaries.schemas import (
 from app.settings import Settings
 from app.structures import repository as structures
 from app.structures import service as structures_service
+from app.structures.models import Structure
 from app.structures.schemas import AnnexeCreate, Contact, StructureCreate
 
 BRETAGNE = {"region_code": "53"}
@@ -417,7 +421,7 @@ async def load_parcours(session: AsyncSession, today: dt.date) -> int:
             entry, ended = timeline(number, today)
             motif = EXITS[(index + number) % len(EXITS)] if ended else None
             await _one_parcours(
-                session, structure.id, kind, rules, someone, entry, motif, today, number
+                session, structure, kind, rules, someone, entry, motif, today, number
             )
             added += 1
     return added
@@ -425,7 +429,7 @@ async def load_parcours(session: AsyncSession, today: dt.date) -> int:
 
 async def _one_parcours(
     session: AsyncSession,
-    structure_id: uuid.UUID,
+    structure: Structure,
     kind: ContractKind,
     rules: RuleParameters,
     person: Person,
@@ -441,8 +445,9 @@ async def _one_parcours(
         gender=person.gender,
         criteria=[EligibilityCriterion.rsa],
         residence_qpv=number % 3 == 0,
+        commune_code=structure.commune_code,
     )
-    salarie = await salaries_service.register_salarie(session, structure_id, identity, None)
+    salarie = await salaries_service.register_salarie(session, structure.id, identity, None)
     # the prescriber's diagnostic the hire rests on, made 10 days before the entry
     diagnostic = DiagnosticCreate(
         made_on=entry - dt.timedelta(days=10),
@@ -506,11 +511,53 @@ async def _one_parcours(
             parcours_id=parcours.id, label="Permis B", target_date=entry + dt.timedelta(days=240)
         ),
     )
+    await _fiche_salarie(session, structure, salarie, person, number)
     if motif is None:
         return
     await parcours_service.record_exit(
         session, parcours, ExitCreate(exit_date=second_end, motif=motif)
     )
+
+
+# the postcode of each demo commune (the fiche salarié's address)
+DEMO_POSTCODES = {
+    "29019": "29200",
+    "29232": "29000",
+    "35238": "35000",
+    "56260": "56000",
+    "22278": "22000",
+    "31555": "31000",
+    "34172": "34000",
+    "30189": "30000",
+    "81004": "81000",
+}
+# the demo records no NIR: the salariés carry an NTT, and nothing is sealed or opened
+NO_NIR_KEY = b""
+
+
+async def _fiche_salarie(
+    session: AsyncSession, structure: Structure, salarie: Salarie, person: Person, number: int
+) -> None:
+    """The salarié's ASP profile and their fiche salarié, ready for the next batch."""
+    profile = AspProfileWrite(
+        birth_commune_code=structure.commune_code,
+        ntt=("2" if person.gender is Gender.femme else "1") + structure.siren + salarie.id.hex[:20],
+        street_number=str(3 + number),
+        street_type="RUE",
+        street_name="de la Republique",
+        postal_code=DEMO_POSTCODES[structure.commune_code],
+        education_level=("50", "40", "70", "41", "01")[number % 5],
+        orienteur=("03", "01", "05", "07", "08")[number % 5],
+        unemployed_since=("03", "04", "02", "03", "01")[number % 5],
+        rsa=Rsa.OUI_NM,
+        rsa_since="02",
+        single_parent=number % 2 == 1,
+        mobility_problem=number % 3 == 0,
+    )
+    await fiches_service.save_profile(session, salarie, profile, NO_NIR_KEY)
+    pass_iae = await salaries.pass_of(session, salarie.id)
+    fiche = await fiches_service.create_fiche(session, structure, salarie, pass_iae)
+    await fiches_service.move(session, fiche, FicheStatus.ready, NO_NIR_KEY, dry_run=False)
 
 
 # (company SIRET, its reference, structure SIRET, kind, sector, commune, months, hours, € HT,

@@ -143,6 +143,10 @@ class MonthClosed(Conflict):
 MONTH_CLOSED_CONSTRAINT = "month_closed"
 
 
+class Gone(Problem):
+    status, slug, title = 410, "gone", "Gone"
+
+
 class PayloadTooLarge(Problem):
     status, slug, title = 413, "payload-too-large", "Payload too large"
 

@@ -21,6 +21,7 @@ from app.companies import router as companies
 from app.contract import contract
 from app.db import Database, create_engine, create_pool, database_url, field_guards
 from app.errors import install_error_handlers
+from app.fiches import router as fiches
 from app.idempotency.admission import Replay, replay_response
 from app.idempotency.middleware import IdempotencyMiddleware
 from app.indicators import router as indicators
@@ -176,11 +177,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             parcours.router,
             contracts.router,
             months.router,
+            fiches.router,
             alerts.router,
             missions.router,
             indicators.router,
             indicators.objectives_router,
             reference.router,
+            fiches.reference_router,
         ],
     )
     install_route_index(app)
@@ -192,7 +195,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         BodyGuardMiddleware,
         max_body_bytes=settings.max_body_bytes,
         larger=dict.fromkeys(
-            ("/v1/missions/bulk", "/v1/missions/bulk/ndjson"), settings.max_bulk_body_bytes
+            (
+                "/v1/missions/bulk",
+                "/v1/missions/bulk/ndjson",
+                # the ASP's return file of a batch of up to 2 MiB, echoed with its codes
+                "/v1/structures/*/asp/batches/*/return",
+            ),
+            settings.max_bulk_body_bytes,
         ),
     )
     if settings.cors_origins:

@@ -9,6 +9,7 @@ import logging
 import re
 import time
 import uuid
+from fnmatch import fnmatchcase
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -155,13 +156,17 @@ class BodyGuardMiddleware:
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self.larger = larger or {}  # path -> its own limit (bulk imports)
+        # path (a glob: * for one segment or more) -> its own limit (bulk imports)
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _METHODS_WITH_BODY:
             await self.app(scope, receive, send)
             return
-        limit = self.larger.get(scope["path"], self.max_body_bytes)
+        limit = next(
+            (n for pattern, n in self.larger.items() if fnmatchcase(scope["path"], pattern)),
+            self.max_body_bytes,
+        )
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
         has_body = b"transfer-encoding" in headers or (length is not None and length != b"0")

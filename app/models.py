@@ -3,6 +3,15 @@
 from app.audit.models import AuditEntry
 from app.companies.models import Company
 from app.db import Base
+from app.fiches.models import (
+    AspBatch,
+    AspBatchLine,
+    AspCommune,
+    AspCountry,
+    AspProfileRecord,
+    FicheSalarie,
+    PassNotification,
+)
 from app.idempotency.models import IdempotencyRecord
 from app.indicators.models import IndicatorObjective
 from app.keys.models import ApiKey
@@ -34,6 +43,11 @@ __all__ = [
     "Annexe",
     "Antenne",
     "ApiKey",
+    "AspBatch",
+    "AspBatchLine",
+    "AspCommune",
+    "AspCountry",
+    "AspProfileRecord",
     "Attempt",
     "AuditEntry",
     "Base",
@@ -46,6 +60,7 @@ __all__ = [
     "Derogation",
     "EligibilityDiagnostic",
     "Event",
+    "FicheSalarie",
     "FreinRecord",
     "IdempotencyRecord",
     "IndicatorObjective",
@@ -59,6 +74,7 @@ __all__ = [
     "Parcours",
     "PassAdjustment",
     "PassIae",
+    "PassNotification",
     "ReferenceHours",
     "Region",
     "Salarie",

@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 from app.keys.models import Role, Scope
+from tests.support.fiches import PROFILE, rejected_fiche
 from tests.support.figures import record
 from tests.support.keys import KeyMaker, bearer
 from tests.support.records import (
@@ -31,7 +32,7 @@ from tests.support.records import (
 from tests.support.server import PROJECT_ROOT
 
 DOCUMENT = orjson.loads((PROJECT_ROOT / "openapi" / "openapi.json").read_bytes())
-PERSONAL_TAGS = {"salaries", "parcours", "alerts", "months"}
+PERSONAL_TAGS = {"salaries", "parcours", "alerts", "months", "fiches salarié"}
 OUTSIDERS = ("structure_b", "company_b", "network_out")
 PARTNERS = ("company_a", "network_in")
 ROLES = ("admin", "structure_a", *PARTNERS, *OUTSIDERS)
@@ -157,6 +158,13 @@ async def tenant(live_client: httpx.AsyncClient, make_live_key: KeyMaker) -> Ten
             json={"url": "http://127.0.0.1:9/hook", "event_types": ["contract.created"]},
         )
     )
+    profile = await client.put(
+        f"/v1/salaries/{person['id']}/asp-profile", headers=own, json=PROFILE
+    )
+    assert profile.status_code == 200, profile.text
+    fiche = await rejected_fiche(client, own, admin, structure)
+    batches = f"/v1/structures/{structure['id']}/asp/batches"
+    (batch,) = (await client.get(batches, headers=own)).json()["items"]
     me = (await client.get("/v1/keys/me", headers=own)).json()
     a.ids = {
         "structure_id": structure["id"],
@@ -172,6 +180,8 @@ async def tenant(live_client: httpx.AsyncClient, make_live_key: KeyMaker) -> Ten
         "mission_id": mission["id"],
         "key_id": me["id"],
         "subscription_id": subscription["id"],
+        "fiche_id": fiche["id"],
+        "batch_id": batch["id"],
     }
     a.external_ref = mission["external_ref"]
     a.private = {
@@ -186,6 +196,8 @@ async def tenant(live_client: httpx.AsyncClient, make_live_key: KeyMaker) -> Ten
             "key_id",
             "indicator_objective_id",
             "subscription_id",
+            "fiche_id",
+            "batch_id",
         )
     }
     a.identity = [person["first_name"], person["last_name"], person["birth_date"]]
@@ -274,6 +286,8 @@ def concrete_path(operation: Operation, a: TenantA) -> str:
             return "2024-02"
         if name == "delivery_id":
             return "1"
+        if name == "table":
+            return "orienteurs"
         if name == "external_ref":
             return a.external_ref
         return a.ids[name]

@@ -1,4 +1,5 @@
-"""The alerts, computed by PostgreSQL in one statement: what ends or runs out soon."""
+"""The alerts, computed by PostgreSQL in one statement: what ends or runs out soon, and
+the fiches salarié the ASP rejected."""
 
 import datetime as dt
 from collections.abc import Sequence
@@ -9,6 +10,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import Caller
+from app.fiches.models import FicheSalarie
+from app.fiches.schemas import FicheStatus
 from app.keys.models import Role
 from app.pagination import keyset
 from app.parcours.models import Contract, Derogation, Parcours
@@ -100,4 +103,38 @@ def _alerts(caller: Caller, today: dt.date, within_days: int, cddi_limit_months:
         .join(cddi, cddi.c.parcours_id == Parcours.id)
         .where(open_parcours, remaining <= within_days, ~extended)
     )
-    return union_all(contracts_ending, pass_expiring, derogations_expiring, cddi_limit).subquery()
+    return union_all(
+        contracts_ending,
+        pass_expiring,
+        derogations_expiring,
+        cddi_limit,
+        _fiches_rejected(caller),
+    ).subquery()
+
+
+def _fiches_rejected(caller: Caller) -> Any:
+    """A fiche salarié the ASP rejected, due the day it did, until it is fixed and sent
+    again (its salarié's latest parcours in the structure, whatever its state)."""
+    latest_parcours = (
+        select(Parcours.id)
+        .where(
+            Parcours.salarie_id == FicheSalarie.salarie_id,
+            Parcours.structure_id == FicheSalarie.structure_id,
+        )
+        .order_by(Parcours.entry_date.desc(), Parcours.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(
+        literal("fiche_salarie_rejected").label("kind"),
+        cast(FicheSalarie.updated_at, Date).label("due_date"),
+        literal("fiche_salarie").label("record_type"),
+        FicheSalarie.id.label("record_id"),
+        latest_parcours.label("parcours_id"),
+        FicheSalarie.salarie_id.label("salarie_id"),
+        FicheSalarie.structure_id.label("structure_id"),
+    ).where(
+        FicheSalarie.status == FicheStatus.rejected,
+        owned_by(caller, FicheSalarie.structure_id),
+        latest_parcours.is_not(None),
+    )

@@ -17,7 +17,11 @@ router = api_router(
 )
 
 AlertKind = Literal[
-    "contract_ending", "pass_iae_expiring", "derogation_expiring", "cddi_approaching_limit"
+    "contract_ending",
+    "pass_iae_expiring",
+    "derogation_expiring",
+    "cddi_approaching_limit",
+    "fiche_salarie_rejected",
 ]
 
 
@@ -40,8 +44,11 @@ class AlertRead(BaseModel):
     )
 
     kind: AlertKind
-    due_date: dt.date = Field(description="When it ends, expires or reaches the limit")
-    record_type: Literal["contract", "pass_iae", "derogation", "parcours"]
+    due_date: dt.date = Field(
+        description="When it ends, expires or reaches the limit (a rejected fiche: the day "
+        "of the rejection)"
+    )
+    record_type: Literal["contract", "pass_iae", "derogation", "parcours", "fiche_salarie"]
     record_id: uuid.UUID
     parcours_id: uuid.UUID
     salarie_id: uuid.UUID
@@ -52,8 +59,9 @@ class AlertRead(BaseModel):
     "",
     summary="What needs attention soon",
     description="Contracts ending, PASS IAE expiring, derogations expiring and CDDI nearing "
-    "their total limit within `within_days`, for parcours under way; soonest first. A "
-    "structure key: its own; admin: all.",
+    "their total limit within `within_days`, for parcours under way, and the fiches "
+    "salarié the ASP rejected until they are sent again; soonest first. A structure key: "
+    "its own; admin: all.",
 )
 async def list_alerts(
     session: SessionDep,

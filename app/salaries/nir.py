@@ -4,8 +4,10 @@ that a duplicate can be found without the number being stored or shown."""
 import hashlib
 import hmac
 import secrets
+import uuid
 from pathlib import Path
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import nir as stdnum_nir
 
@@ -41,3 +43,24 @@ def nir_key(settings: Settings) -> bytes:
         path.write_text(secrets.token_urlsafe(32))
         path.chmod(0o600)
     return path.read_text().strip().encode()
+
+
+# The fiche salarié sends the NIR itself: there (only) it is kept, sealed with AES-GCM
+# under a key derived from the hash key, bound to its salarié.
+_SEAL_INFO = b"jalon fiche salarie NIR seal v1"
+_NONCE_BYTES = 12
+
+
+def _seal_key(key: bytes) -> AESGCM:
+    return AESGCM(hmac.new(key, _SEAL_INFO, hashlib.sha256).digest())
+
+
+def seal_nir(key: bytes, salarie_id: uuid.UUID, nir: str) -> bytes:
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    sealed = _seal_key(key).encrypt(nonce, stdnum_nir.compact(nir).encode(), salarie_id.bytes)
+    return nonce + sealed
+
+
+def open_nir(key: bytes, salarie_id: uuid.UUID, sealed: bytes) -> str:
+    nonce, body = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
+    return _seal_key(key).decrypt(nonce, body, salarie_id.bytes).decode()

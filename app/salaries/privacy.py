@@ -1,7 +1,8 @@
 """Pseudonymisation: a salarié's identity removed, what the indicators count kept.
 
 Parcours, contracts, hours and exits stay (the indicators are computed from them and
-do not change); names, birth date, NIR hash, identifiers and free text go.
+do not change); names, birth date, NIR hash, identifiers and free text go, with the
+salarié's ASP profile and the lines sent of them in batches for the ASP.
 """
 
 import datetime as dt
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from app.audit import repository as audit
 from app.errors import Conflict
+from app.fiches import repository as fiches
 from app.idempotency import repository as idempotency
 from app.parcours import repository as parcours
 from app.salaries import repository
@@ -24,6 +26,7 @@ async def pseudonymise(session: AsyncSession, salarie_ids: Sequence[uuid.UUID]) 
     if done:
         await parcours.forget_free_text(session, done)
         await idempotency.forget_about(session, done)
+        await fiches.forget(session, done)
     return done
 
 

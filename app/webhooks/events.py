@@ -29,6 +29,7 @@ class EventType(StrEnum):
     derogation_expiring = "derogation.expiring"
     parcours_exited = "parcours.exited"
     objective_reached = "objective.reached"
+    fiche_salarie_rejected = "fiche_salarie.rejected"
 
 
 MISSION_EVENTS = frozenset(
@@ -122,6 +123,14 @@ class ObjectiveReachedData(BaseModel):
     reached_on: dt.date
 
 
+class FicheSalarieRejectedData(BaseModel):
+    fiche_salarie_id: uuid.UUID
+    salarie_id: uuid.UUID
+    structure_id: uuid.UUID
+    asp_code: str = Field(examples=["3417"])
+    asp_label: str | None
+
+
 DATA_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.mission_created: MissionCreatedData,
     EventType.mission_status_changed: MissionStatusChangedData,
@@ -133,6 +142,7 @@ DATA_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.derogation_expiring: DerogationExpiringData,
     EventType.parcours_exited: ParcoursExitedData,
     EventType.objective_reached: ObjectiveReachedData,
+    EventType.fiche_salarie_rejected: FicheSalarieRejectedData,
 }
 
 DESCRIPTIONS: dict[EventType, str] = {
@@ -149,6 +159,8 @@ DESCRIPTIONS: dict[EventType, str] = {
     "JALON_WEBHOOK_DUE_WITHIN_DAYS (30). Sent once per end date. Personal data.",
     EventType.parcours_exited: "A salarié's exit was recorded. Personal data.",
     EventType.objective_reached: "An objective of a parcours was reached. Personal data.",
+    EventType.fiche_salarie_rejected: "The ASP's return file rejected a fiche salarié, "
+    "with its code and label: fix its facts and make it ready again. Personal data.",
 }
 
 DataT = TypeVar("DataT", bound=BaseModel)

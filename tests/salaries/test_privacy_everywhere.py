@@ -24,10 +24,13 @@ FRANCE_TRAVAIL_ID, COMMUNE, PASS_NUMBER = "9988776Q", "29151", "999777555333"
 
 
 async def all_columns(session: AsyncSession) -> list[tuple[str, str, str]]:
+    """Every column of every table but the ASP's reference tables (the communes and
+    countries of France and the world, which hold every commune code by design)."""
     columns = await session.execute(
         text(
             "SELECT table_name, column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name <> 'alembic_version'"
+            "WHERE table_schema = current_schema()"
+            " AND table_name NOT IN ('alembic_version', 'asp_communes', 'asp_countries')"
         )
     )
     return [(table, column, data_type) for table, column, data_type in columns.all()]

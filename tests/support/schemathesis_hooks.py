@@ -31,6 +31,8 @@ DEPENDS_ON_STORED_RECORDS = frozenset(
         "idempotency-key-reused",
         "cursor-invalid",
         "target-refused",  # the URL's host, as DNS answers today
+        "fiche-salarie-incomplete",  # the facts stored about the salarié
+        "return-file-refused",  # the lines the batch sent
     }
 )
 PROBLEM_BASE = "https://jalon.dev/problems/"

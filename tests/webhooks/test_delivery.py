@@ -18,6 +18,7 @@ from app.webhooks import repository
 from app.webhooks.dispatcher import Dispatcher
 from app.webhooks.events import DATA_MODELS, MISSION_EVENTS, EventPayload, EventType
 from app.webhooks.models import Event
+from tests.support.fiches import rejected_fiche
 from tests.support.keys import KeyMaker, bearer
 from tests.support.receiver import Receiver, receiver
 from tests.support.records import (
@@ -112,7 +113,9 @@ async def test_every_event_type_reaches_the_keys_that_may_read_it_signed(
             name: (await subscribe(client, keys[name], hook.url, types))["secret"]
             for name, (hook, types) in hooks.items()
         }
-        identity = await make_every_event(client, own, keys["company"], structure["id"])
+        identity = await make_every_event(
+            client, own, keys["company"], structure["id"], admin_headers
+        )
         dispatcher = dispatcher_for(connection, settings)
         assert await dispatcher.scan_once(dt.date(2024, 7, 1)) >= 3  # others' data too
         assert await dispatcher.scan_once(dt.date(2024, 7, 2)) == 0  # once, not daily
@@ -141,7 +144,11 @@ async def test_every_event_type_reaches_the_keys_that_may_read_it_signed(
 
 
 async def make_every_event(
-    client: httpx.AsyncClient, own: dict[str, str], company_key: dict[str, str], structure_id: str
+    client: httpx.AsyncClient,
+    own: dict[str, str],
+    company_key: dict[str, str],
+    structure_id: str,
+    admin: dict[str, str],
 ) -> dict[str, Any]:
     """One of each change, on dates that make the time-based events due on 2024-07-01."""
     person, parcours = await salarie_in_parcours(
@@ -211,6 +218,7 @@ async def make_every_event(
             json={"hours": "20"},
         )
     )
+    await rejected_fiche(client, own, admin, {"id": structure_id})
     return {
         "parcours_id": parcours["id"],
         "names": [person["first_name"], person["last_name"], person["birth_date"]],
