@@ -62,7 +62,7 @@ $$
 
 def _rows(name: str) -> Iterator[dict[str, str]]:
     opener = gzip.open if name.endswith(".gz") else open
-    with opener(DATA / name, "rt", encoding="utf-8", newline="") as source:  # type: ignore[operator]
+    with opener(DATA / name, "rt", encoding="utf-8", newline="") as source:
         yield from csv.DictReader(source)
 
 
