@@ -112,7 +112,7 @@ async def generate(dsn: str, scale: float) -> tuple[dict[str, int], str, str, st
             "annexes",
             records=[(uuid.uuid4(), s[0], year, 10, 5, dt.date(year, 1, 1), dt.date(year, 12, 31))
                      for s in structures for year in range(2021, 2026)],
-            columns=["id", "structure_id", "year", "etp_conventionnes", "modulation_rate", "start_date", "end_date"],
+            columns=["id", "structure_id", "year", "posts", "modulation_rate", "start_date", "end_date"],
         )  # fmt: skip
 
         salarie_ids = [uuid.uuid4() for _ in range(n_salaries)]

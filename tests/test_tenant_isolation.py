@@ -125,7 +125,7 @@ async def tenant(live_client: httpx.AsyncClient, make_live_key: KeyMaker) -> Ten
             headers=admin,
             json={
                 "year": 2024,
-                "etp_conventionnes": "10",
+                "posts": "10",
                 "modulation_rate": "0",
                 "start_date": "2024-01-01",
                 "end_date": "2024-12-31",

@@ -120,7 +120,7 @@ WHERE h.records > 0
 """
 FUNDED = """
 SELECT b.bucket_start, a.structure_id, 0 AS records, 0 AS hours, 0 AS etp,
-       a.etp_conventionnes
+       a.posts
        * (LEAST(a.end_date, b.bucket_end) - GREATEST(a.start_date, b.bucket_start) + 1)
        / (b.bucket_end - b.bucket_start + 1)::numeric AS etp_funded
 FROM annexes a JOIN sized b ON a.start_date <= b.bucket_end AND a.end_date >= b.bucket_start

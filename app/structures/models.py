@@ -100,7 +100,8 @@ class SiretRecord(Base):
 
 
 class Annexe(Versioned, Base):
-    """An annexe financière: ETP conventionnés and modulation for a period of a year."""
+    """An annexe financière: the posts it funds and the modulation, for a period of a
+    year; its ETP conventionnés are the posts times the months covered over 12."""
 
     __tablename__ = "annexes"
     __table_args__ = (
@@ -115,9 +116,9 @@ class Annexe(Versioned, Base):
             info=guards("start_date", "the start and end dates fall in the annexe's year"),
         ),
         CheckConstraint(
-            "etp_conventionnes > 0",
-            name="etp_positive",
-            info=guards("etp_conventionnes", "more than 0"),
+            "posts > 0",
+            name="posts_positive",
+            info=guards("posts", "more than 0"),
         ),
         CheckConstraint(
             "modulation_rate >= 0 AND modulation_rate <= 100",
@@ -135,7 +136,8 @@ class Annexe(Versioned, Base):
     id: Mapped[uuid_pk]
     structure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("structures.id", ondelete="CASCADE"))
     year: Mapped[int]
-    etp_conventionnes: Mapped[Decimal] = mapped_column(Numeric(9, 2))
+    # the full-time posts funded (postes conventionnés) while the annexe runs
+    posts: Mapped[Decimal] = mapped_column(Numeric(9, 2))
     modulation_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     start_date: Mapped[dt.date]
     end_date: Mapped[dt.date]

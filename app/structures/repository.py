@@ -42,6 +42,7 @@ from app.structures.models import (
     Structure,
     partners_of_company,
 )
+from app.structures.rules import etp_conventionnes
 
 SORT_KEY = (Structure.updated_at, Structure.id)
 
@@ -283,15 +284,15 @@ async def conventionnement_of_year(
 ) -> tuple[Decimal, bool]:
     """The ETP conventionnés of the structure's annexes of ``year`` (0 without one), and
     whether the préfet raised the CDI inclusion share on one of them."""
-    row = (
+    rows = (
         await session.execute(
             select(
-                func.coalesce(func.sum(Annexe.etp_conventionnes), 0),
-                func.coalesce(func.bool_or(Annexe.prefet_cdi_inclusion_share), False),
+                Annexe.posts, Annexe.start_date, Annexe.end_date, Annexe.prefet_cdi_inclusion_share
             ).where(Annexe.structure_id == structure_id, Annexe.year == year)
         )
-    ).one()
-    return Decimal(row[0]), bool(row[1])
+    ).all()
+    etp = sum((etp_conventionnes(p, start, end) for p, start, end, _ in rows), Decimal(0))
+    return etp, any(raised for *_, raised in rows)
 
 
 CAP_DEROGATIONS = "ai-cap-derogations"

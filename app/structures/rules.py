@@ -7,6 +7,7 @@ percentage of the socle. Exact decimals throughout, rounded to the cent once, at
 the end.
 """
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,27 @@ class Aid:
     # the total's co-financing: the conseil départemental's share, the State the rest
     etat: Decimal
     conseil_departemental: Decimal
+
+
+def months_covered(start: dt.date, end: dt.date) -> Decimal:
+    """The calendar months from ``start`` to ``end`` included, a partly covered month
+    counting its share of days: 2024-01-01 to 2024-06-30 is 6, 2024-03-16 to 2024-03-31
+    is 16/31."""
+    if end < start:
+        raise ValueError("the period ends before it starts")
+    months, day = Decimal(0), start
+    while day <= end:
+        last = min(end, last_day_of_months(day.replace(day=1), 1))
+        length = calendar.monthrange(day.year, day.month)[1]
+        months += Decimal((last - day).days + 1) / length
+        day = last + ONE_DAY
+    return months
+
+
+def etp_conventionnes(posts: Decimal, start: dt.date, end: dt.date) -> Decimal:
+    """An annexe's ETP conventionnés: its posts times the months it covers, over 12, to
+    the cent."""
+    return (posts * months_covered(start, end) / 12).quantize(CENT, ROUND_HALF_UP)
 
 
 def days_in_year(year: int) -> int:

@@ -210,6 +210,7 @@ class AntenneRead(BaseModel):
 
 
 Etp = Annotated[Decimal, Digits(9, 2, example="10.00", gt=0)]
+POSTS = "The full-time posts the annexe funds (postes conventionnés) while it runs"
 CONSEIL_DEPARTEMENTAL_SHARE = (
     "Percent of the aid the conseil départemental co-finances (0 to 100); the State pays the rest"
 )
@@ -228,7 +229,7 @@ class AnnexeCreate(BaseModel):
             "examples": [
                 {
                     "year": 2024,
-                    "etp_conventionnes": "10.00",
+                    "posts": "10.00",
                     "modulation_rate": "5.00",
                     "start_date": "2024-01-01",
                     "end_date": "2024-12-31",
@@ -238,7 +239,7 @@ class AnnexeCreate(BaseModel):
     )
 
     year: Annotated[int, Field(ge=2000, le=2100)]
-    etp_conventionnes: Etp
+    posts: Etp = Field(description=POSTS)
     modulation_rate: Percent = Field(description="Percent of the socle, 0 to 10 by default")
     start_date: Day
     end_date: Day
@@ -267,11 +268,9 @@ class AnnexeCreate(BaseModel):
 
 
 class AnnexeUpdate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"etp_conventionnes": "12.50"}]}
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"posts": "12.50"}]})
 
-    etp_conventionnes: Kept[Etp] = None
+    posts: Kept[Etp] = Field(None, description=POSTS)
     modulation_rate: Kept[Percent] = None
     start_date: Kept[Day] = None
     end_date: Kept[Day] = None
@@ -312,6 +311,7 @@ class AnnexeRead(BaseModel):
                     "id": "1d4c7b2a-0e9f-4a3b-8c5d-6e7f8a9b0c1d",
                     "structure_id": "5b0c8a1e-9f2d-4e7a-8c3b-1d2e3f4a5b6c",
                     "year": 2024,
+                    "posts": "10.00",
                     "etp_conventionnes": "10.00",
                     "modulation_rate": "0.00",
                     "start_date": "2024-01-01",
@@ -350,7 +350,11 @@ class AnnexeRead(BaseModel):
     id: uuid.UUID
     structure_id: uuid.UUID
     year: int
-    etp_conventionnes: DecimalText
+    posts: DecimalText = Field(description=POSTS)
+    etp_conventionnes: DecimalText = Field(
+        description="The posts times the months the annexe covers, over 12 (a partly "
+        "covered month counts its share of days), to the cent"
+    )
     modulation_rate: DecimalText
     start_date: Day
     end_date: Day

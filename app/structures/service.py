@@ -18,7 +18,12 @@ from app.reference.territory import validate_territory
 from app.rules import RuleParameters, refuse_blocking
 from app.structures import repository
 from app.structures.models import Annexe, CapDerogation, Structure
-from app.structures.rules import Rate, annexe_aid, cap_derogation_violations
+from app.structures.rules import (
+    Rate,
+    annexe_aid,
+    cap_derogation_violations,
+    etp_conventionnes,
+)
 from app.structures.schemas import (
     AidRead,
     AnnexeCreate,
@@ -165,7 +170,7 @@ async def annexe_read(session: AsyncSession, structure: Structure, annexe: Annex
         [Rate(rate.in_force_from, rate.amount_per_etp) for rate in rates],
         start=annexe.start_date,
         end=annexe.end_date,
-        etp=annexe.etp_conventionnes,
+        etp=annexe.posts,
         modulation_rate=annexe.modulation_rate,
         conseil_departemental_percent=annexe.conseil_departemental_percent,
     )
@@ -173,7 +178,8 @@ async def annexe_read(session: AsyncSession, structure: Structure, annexe: Annex
         id=annexe.id,
         structure_id=annexe.structure_id,
         year=annexe.year,
-        etp_conventionnes=annexe.etp_conventionnes,
+        posts=annexe.posts,
+        etp_conventionnes=etp_conventionnes(annexe.posts, annexe.start_date, annexe.end_date),
         modulation_rate=annexe.modulation_rate,
         start_date=annexe.start_date,
         end_date=annexe.end_date,

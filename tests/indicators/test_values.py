@@ -141,7 +141,7 @@ async def world(session: AsyncSession) -> World:
         Annexe(
             structure_id=w.a.id,
             year=2025,
-            etp_conventionnes=Decimal(10),
+            posts=Decimal(10),
             modulation_rate=Decimal(5),
             start_date=D(2025, 1, 1),
             end_date=D(2025, 12, 31),

@@ -395,7 +395,7 @@ async def test_cdi_inclusion_posts_stay_within_the_share_of_the_annexe(
         headers=admin_headers,
         json={
             "year": 2025,
-            "etp_conventionnes": "4.00",
+            "posts": "4.00",
             "modulation_rate": "0",
             "start_date": "2025-01-01",
             "end_date": "2025-12-31",

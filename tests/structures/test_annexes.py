@@ -9,7 +9,7 @@ from tests.support.records import create_network, create_structure
 
 YEAR_2024 = {
     "year": 2024,
-    "etp_conventionnes": "10",
+    "posts": "10",
     "modulation_rate": "0",
     "start_date": "2024-01-01",
     "end_date": "2024-12-31",
@@ -47,13 +47,28 @@ async def test_modulation_adds_to_the_socle(
         year=2025,
         start_date="2025-01-01",
         end_date="2025-12-31",
-        etp_conventionnes="4.5",
+        posts="4.5",
         modulation_rate="7.5",
     )
     aid = response.json()["aid"]
     assert aid["socle"] == "59868.00"  # 13 304 x 4.5
     assert aid["modulation"] == "4490.10"
     assert aid["total"] == "64358.10"
+
+
+async def test_an_annexes_etp_conventionnes_are_its_posts_times_months_over_12(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    structure = await create_structure(client, admin_headers)
+    half = await post_annexe(client, admin_headers, structure, posts="10", start_date="2024-07-01")
+    assert half.status_code == 201, half.text
+    assert (half.json()["posts"], half.json()["etp_conventionnes"]) == ("10.00", "5.00")
+    changed = await client.patch(
+        f"/v1/structures/{structure['id']}/annexes/{half.json()['id']}",
+        headers=admin_headers | {"If-Match": '"1"'},
+        json={"posts": "6"},
+    )
+    assert changed.json()["etp_conventionnes"] == "3.00"
 
 
 async def test_the_aid_is_split_between_the_state_and_the_conseil_departemental(
@@ -104,8 +119,8 @@ async def test_reversed_dates_and_dates_outside_the_year_are_422(
     assert "before start_date" in pointers(reversed_dates)["/body/end_date"]
     other_year = await post_annexe(client, admin_headers, structure, end_date="2025-01-31")
     assert "ends in 2024" in pointers(other_year)["/body/end_date"]
-    negative = await post_annexe(client, admin_headers, structure, etp_conventionnes="0")
-    assert "/body/etp_conventionnes" in pointers(negative)
+    negative = await post_annexe(client, admin_headers, structure, posts="0")
+    assert "/body/posts" in pointers(negative)
 
 
 async def test_overlapping_annexes_are_409_naming_the_other(
@@ -133,13 +148,13 @@ async def test_patch_recomputes_the_aid_and_checks_the_merged_annexe(
     url = f"/v1/structures/{structure['id']}/annexes/{created['id']}"
 
     doubled = await client.patch(
-        url, headers=admin_headers | {"If-Match": '"1"'}, json={"etp_conventionnes": "20"}
+        url, headers=admin_headers | {"If-Match": '"1"'}, json={"posts": "20"}
     )
     assert doubled.status_code == 200, doubled.text
     assert doubled.json()["aid"]["socle"] == "233298.14"  # 20 x 23 458 x 182/366
     assert doubled.headers["etag"] == '"2"'
     stale = await client.patch(
-        url, headers=admin_headers | {"If-Match": '"1"'}, json={"etp_conventionnes": "5"}
+        url, headers=admin_headers | {"If-Match": '"1"'}, json={"posts": "5"}
     )
     assert stale.status_code == 412
     into_second = await client.patch(url, headers=admin_headers, json={"end_date": "2024-07-15"})

@@ -7,7 +7,14 @@ from hypothesis import strategies as st
 
 from app.reference.enums import StructureKind
 from app.rules import RuleParameters
-from app.structures.rules import Rate, annexe_aid, cap_derogation_violations, days_in_year
+from app.structures.rules import (
+    Rate,
+    annexe_aid,
+    cap_derogation_violations,
+    days_in_year,
+    etp_conventionnes,
+    months_covered,
+)
 
 ACI_RATES = [
     Rate(dt.date(2023, 1, 1), Decimal("22692")),
@@ -202,3 +209,40 @@ def test_the_decisions_length_is_a_setting() -> None:
         cap_derogation_violations(StructureKind.AI, D(2025, 1, 1), D(2028, 12, 31), [], longer)
         == []
     )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        (dt.date(2024, 1, 1), dt.date(2024, 12, 31), Decimal(12)),
+        (dt.date(2024, 1, 1), dt.date(2024, 6, 30), Decimal(6)),
+        (dt.date(2024, 2, 1), dt.date(2024, 2, 29), Decimal(1)),  # a leap February, whole
+        (dt.date(2024, 3, 16), dt.date(2024, 3, 31), Decimal(16) / 31),
+        (dt.date(2024, 1, 17), dt.date(2024, 2, 14), Decimal(15) / 31 + Decimal(14) / 29),
+        (dt.date(2024, 7, 1), dt.date(2024, 7, 1), Decimal(1) / 31),
+    ],
+)
+def test_months_covered_count_a_partial_month_by_its_days(
+    start: dt.date, end: dt.date, months: Decimal
+) -> None:
+    assert months_covered(start, end) == months
+
+
+def test_months_covered_refuse_a_period_that_ends_first() -> None:
+    with pytest.raises(ValueError, match="ends before"):
+        months_covered(dt.date(2024, 2, 1), dt.date(2024, 1, 31))
+
+
+@pytest.mark.parametrize(
+    ("posts", "start", "end", "etp"),
+    [
+        ("10", dt.date(2024, 1, 1), dt.date(2024, 12, 31), "10.00"),
+        ("10", dt.date(2024, 7, 1), dt.date(2024, 12, 31), "5.00"),  # half a year: half
+        ("18", dt.date(2025, 1, 1), dt.date(2025, 3, 31), "4.50"),
+        ("4.5", dt.date(2025, 4, 1), dt.date(2025, 4, 30), "0.38"),  # 0.375, half up
+    ],
+)
+def test_etp_conventionnes_are_posts_times_months_over_12(
+    posts: str, start: dt.date, end: dt.date, etp: str
+) -> None:
+    assert etp_conventionnes(Decimal(posts), start, end) == Decimal(etp)

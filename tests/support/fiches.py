@@ -12,7 +12,7 @@ from tests.support.records import new_nir, salarie_in_parcours
 YEAR = dt.date.today().year
 ANNEXE = {
     "year": YEAR,
-    "etp_conventionnes": "10",
+    "posts": "10",
     "modulation_rate": "0",
     "start_date": f"{YEAR}-01-01",
     "end_date": f"{YEAR}-12-31",
