@@ -60,6 +60,8 @@ class RuleParameters(BaseModel):
     ai_cap_derogation_max_months: int = Field(36, gt=0)
     exit_counted_min_months: int = Field(3, ge=0)
     exit_counted_min_hours: float = Field(150, ge=0)
+    # a structure closes a month by this day of the next (the EMI's discipline)
+    month_close_by_day: int = Field(10, ge=1, le=28)
 
 
 @dataclass(frozen=True)

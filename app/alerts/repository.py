@@ -5,7 +5,21 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, cast, exists, func, literal, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    Uuid,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,11 +27,18 @@ from app.auth import Caller
 from app.fiches.models import FicheSalarie
 from app.fiches.schemas import FicheStatus
 from app.keys.models import Role
+from app.months.models import StructureMonth
+from app.months.rules import MonthState, month_bounds
 from app.pagination import keyset
 from app.parcours.models import Contract, Derogation, Parcours
 from app.reference.enums import EXTENDING_DEROGATIONS, ContractKind, ParcoursStatus
+from app.rules import add_months
 from app.salaries.models import PassIae
 from app.salaries.repository import owned_by
+from app.structures.models import Structure
+
+# the month an alert is about: only a month still open has one
+NO_MONTH = cast(null(), String).label("month")
 
 
 async def page(
@@ -27,24 +48,37 @@ async def page(
     today: dt.date,
     within_days: int,
     cddi_limit_months: int,
+    month_close_by_day: int,
     after: Sequence[object] | None,
     limit: int,
 ) -> Sequence[Row[Any]]:
-    alerts = _alerts(caller, today, within_days, cddi_limit_months)
+    alerts = _alerts(caller, today, within_days, cddi_limit_months, month_close_by_day)
     statement = select(alerts)
     sort_key = (alerts.c.due_date, alerts.c.kind, alerts.c.record_id)
     return (await session.execute(keyset(statement, sort_key, after, limit))).all()
 
 
 async def due_within(
-    session: AsyncSession, *, today: dt.date, within_days: int, cddi_limit_months: int
+    session: AsyncSession,
+    *,
+    today: dt.date,
+    within_days: int,
+    cddi_limit_months: int,
+    month_close_by_day: int,
 ) -> Sequence[Row[Any]]:
     """Every alert of every structure (the time-based webhook events)."""
-    alerts = _alerts(Caller.of_role(Role.admin), today, within_days, cddi_limit_months)
+    admin = Caller.of_role(Role.admin)
+    alerts = _alerts(admin, today, within_days, cddi_limit_months, month_close_by_day)
     return (await session.execute(select(alerts))).all()
 
 
-def _alerts(caller: Caller, today: dt.date, within_days: int, cddi_limit_months: int) -> Any:
+def _alerts(
+    caller: Caller,
+    today: dt.date,
+    within_days: int,
+    cddi_limit_months: int,
+    month_close_by_day: int,
+) -> Any:
     horizon = today + dt.timedelta(days=within_days)
     open_parcours = and_(
         Parcours.status == ParcoursStatus.en_cours, owned_by(caller, Parcours.structure_id)
@@ -61,6 +95,7 @@ def _alerts(caller: Caller, today: dt.date, within_days: int, cddi_limit_months:
             parcours.id.label("parcours_id"),
             parcours.salarie_id.label("salarie_id"),
             parcours.structure_id.label("structure_id"),
+            NO_MONTH,
         )
 
     contracts_ending = (
@@ -109,7 +144,40 @@ def _alerts(caller: Caller, today: dt.date, within_days: int, cddi_limit_months:
         derogations_expiring,
         cddi_limit,
         _fiches_rejected(caller),
+        _months_still_open(caller, today, month_close_by_day),
     ).subquery()
+
+
+def _months_still_open(caller: Caller, today: dt.date, close_by_day: int) -> Any:
+    """Past the ``close_by_day``-th, last month of each structure that had a contract in
+    force then and has not closed it (the EMI's discipline), due that day."""
+    first, last = month_bounds(add_months(today.replace(day=1), -1))
+    in_force = exists().where(
+        Contract.structure_id == Structure.id,
+        Contract.start_date <= last,
+        or_(Contract.end_date.is_(None), Contract.end_date >= first),
+    )
+    closed = exists().where(
+        StructureMonth.structure_id == Structure.id,
+        StructureMonth.month == first,
+        StructureMonth.state != MonthState.open,
+    )
+    due = min(today.replace(day=close_by_day), today)
+    return select(
+        literal("month_still_open").label("kind"),
+        literal(due, Date).label("due_date"),
+        literal("structure_month").label("record_type"),
+        Structure.id.label("record_id"),
+        cast(null(), Uuid).label("parcours_id"),
+        cast(null(), Uuid).label("salarie_id"),
+        Structure.id.label("structure_id"),
+        literal(first.strftime("%Y-%m")).label("month"),
+    ).where(
+        literal(today.day > close_by_day),
+        owned_by(caller, Structure.id),
+        in_force,
+        ~closed,
+    )
 
 
 def _fiches_rejected(caller: Caller) -> Any:
@@ -133,6 +201,7 @@ def _fiches_rejected(caller: Caller) -> Any:
         latest_parcours.label("parcours_id"),
         FicheSalarie.salarie_id.label("salarie_id"),
         FicheSalarie.structure_id.label("structure_id"),
+        NO_MONTH,
     ).where(
         FicheSalarie.status == FicheStatus.rejected,
         owned_by(caller, FicheSalarie.structure_id),

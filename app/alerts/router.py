@@ -22,6 +22,7 @@ AlertKind = Literal[
     "derogation_expiring",
     "cddi_approaching_limit",
     "fiche_salarie_rejected",
+    "month_still_open",
 ]
 
 
@@ -38,6 +39,7 @@ class AlertRead(BaseModel):
                     "parcours_id": "8d7c6b5a-4f3e-4d2c-8b1a-0f9e8d7c6b5a",
                     "salarie_id": "6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d",
                     "structure_id": "5b0c8a1e-9f2d-4e7a-8c3b-1d2e3f4a5b6c",
+                    "month": None,
                 }
             ]
         },
@@ -48,11 +50,16 @@ class AlertRead(BaseModel):
         description="When it ends, expires or reaches the limit (a rejected fiche: the day "
         "of the rejection)"
     )
-    record_type: Literal["contract", "pass_iae", "derogation", "parcours", "fiche_salarie"]
+    record_type: Literal[
+        "contract", "pass_iae", "derogation", "parcours", "fiche_salarie", "structure_month"
+    ] = Field(description="`structure_month`: `record_id` is the structure, `month` the month")
     record_id: uuid.UUID
-    parcours_id: uuid.UUID
-    salarie_id: uuid.UUID
+    parcours_id: uuid.UUID | None = Field(description="null for a month still open")
+    salarie_id: uuid.UUID | None = Field(description="null for a month still open")
     structure_id: uuid.UUID
+    month: str | None = Field(
+        description="The month still open (YYYY-MM); null for the other kinds"
+    )
 
 
 @router.get(
@@ -60,8 +67,9 @@ class AlertRead(BaseModel):
     summary="What needs attention soon",
     description="Contracts ending, PASS IAE expiring, derogations expiring and CDDI nearing "
     "their total limit within `within_days`, for parcours under way, and the fiches "
-    "salarié the ASP rejected until they are sent again; soonest first. A structure key: "
-    "its own; admin: all.",
+    "salarié the ASP rejected until they are sent again, and, past the 10th "
+    "(`JALON_RULES__MONTH_CLOSE_BY_DAY`), last month when it had contracts in force and is "
+    "still open; soonest first. A structure key: its own; admin: all.",
 )
 async def list_alerts(
     session: SessionDep,
@@ -76,6 +84,7 @@ async def list_alerts(
         today=dt.date.today(),
         within_days=within_days,
         cddi_limit_months=request.app.state.settings.rules.cddi_max_months,
+        month_close_by_day=request.app.state.settings.rules.month_close_by_day,
         after=page.after("alerts"),
         limit=page.limit,
     )

@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import orjson
@@ -36,6 +36,37 @@ ALERT_EVENTS = {
     "pass_iae_expiring": (EventType.pass_iae_expiring, "pass_iae_id"),
     "derogation_expiring": (EventType.derogation_expiring, "derogation_id"),
 }
+
+
+def _time_based_event(row: Any) -> dict[str, Any] | None:
+    """The event an alert makes, emitted once per record and due date (a prolonged end
+    is a new event, a month still open one per structure and month); None: no event."""
+    if row.kind == "month_still_open":
+        event_type = EventType.month_still_open
+        data = {
+            "structure_id": str(row.structure_id),
+            "month": row.month,
+            "due_date": row.due_date.isoformat(),
+        }
+        key = f"{event_type.value}:{row.record_id}:{row.month}"
+    elif row.kind in ALERT_EVENTS:
+        event_type, id_name = ALERT_EVENTS[row.kind]
+        data = {
+            id_name: str(row.record_id),
+            "parcours_id": str(row.parcours_id),
+            "salarie_id": str(row.salarie_id),
+            "structure_id": str(row.structure_id),
+            "end_date": row.due_date.isoformat(),
+        }
+        key = f"{event_type.value}:{row.record_id}:{row.due_date}"
+    else:
+        return None
+    return {
+        "type": event_type.value,
+        "structure_id": row.structure_id,
+        "data": data,
+        "dedup_key": key,
+    }
 
 
 # of a receiver's answer, only the status counts: the rest is read this far, then dropped
@@ -93,28 +124,9 @@ class Dispatcher:
                 today=today,
                 within_days=self.settings.webhook_due_within_days,
                 cddi_limit_months=self.settings.rules.cddi_max_months,
+                month_close_by_day=self.settings.rules.month_close_by_day,
             )
-            events = []
-            for row in rows:
-                if row.kind not in ALERT_EVENTS:
-                    continue
-                event_type, id_name = ALERT_EVENTS[row.kind]
-                data = {
-                    id_name: str(row.record_id),
-                    "parcours_id": str(row.parcours_id),
-                    "salarie_id": str(row.salarie_id),
-                    "structure_id": str(row.structure_id),
-                    "end_date": row.due_date.isoformat(),
-                }
-                events.append(
-                    {
-                        "type": event_type.value,
-                        "structure_id": row.structure_id,
-                        "data": data,
-                        # once per record and end date: a prolonged end is a new event
-                        "dedup_key": f"{event_type.value}:{row.record_id}:{row.due_date}",
-                    }
-                )
+            events = [event for row in rows if (event := _time_based_event(row)) is not None]
             return await repository.add_time_based(session, events)
 
     async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> int:

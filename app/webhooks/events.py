@@ -30,6 +30,7 @@ class EventType(StrEnum):
     parcours_exited = "parcours.exited"
     objective_reached = "objective.reached"
     fiche_salarie_rejected = "fiche_salarie.rejected"
+    month_still_open = "month.still_open"
 
 
 MISSION_EVENTS = frozenset(
@@ -131,6 +132,12 @@ class FicheSalarieRejectedData(BaseModel):
     asp_label: str | None
 
 
+class MonthStillOpenData(BaseModel):
+    structure_id: uuid.UUID
+    month: str = Field(examples=["2026-11"])
+    due_date: dt.date = Field(description="The day it was to be closed by")
+
+
 DATA_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.mission_created: MissionCreatedData,
     EventType.mission_status_changed: MissionStatusChangedData,
@@ -143,6 +150,7 @@ DATA_MODELS: dict[EventType, type[BaseModel]] = {
     EventType.parcours_exited: ParcoursExitedData,
     EventType.objective_reached: ObjectiveReachedData,
     EventType.fiche_salarie_rejected: FicheSalarieRejectedData,
+    EventType.month_still_open: MonthStillOpenData,
 }
 
 DESCRIPTIONS: dict[EventType, str] = {
@@ -161,6 +169,9 @@ DESCRIPTIONS: dict[EventType, str] = {
     EventType.objective_reached: "An objective of a parcours was reached. Personal data.",
     EventType.fiche_salarie_rejected: "The ASP's return file rejected a fiche salarié, "
     "with its code and label: fix its facts and make it ready again. Personal data.",
+    EventType.month_still_open: "Past the 10th (JALON_RULES__MONTH_CLOSE_BY_DAY), the "
+    "structure has not closed last month, when it had contracts in force. Sent once per "
+    "structure and month.",
 }
 
 DataT = TypeVar("DataT", bound=BaseModel)

@@ -119,6 +119,7 @@ async def test_every_event_type_reaches_the_keys_that_may_read_it_signed(
         dispatcher = dispatcher_for(connection, settings)
         assert await dispatcher.scan_once(dt.date(2024, 7, 1)) >= 3  # others' data too
         assert await dispatcher.scan_once(dt.date(2024, 7, 2)) == 0  # once, not daily
+        assert await dispatcher.scan_once(dt.date(2024, 7, 11)) >= 1  # June is still open
         exited = await client.post(
             f"/v1/parcours/{identity['parcours_id']}/exit",
             headers=own,
