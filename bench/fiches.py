@@ -170,6 +170,11 @@ def main() -> int:
         f"and sent | {ms('build')} |",
         f"| `GET /v1/structures/{{id}}/asp/batches/{{id}}`: the file | {ms('download')} |",
         f"| `POST …/batches/{{id}}/return`: {LINES} codes applied | {ms('return')} |",
+        "",
+        "Until 50a9809 the return was applied line by line (a locked read and an update "
+        "per fiche): 918 ms (914, 954, 918) on the same machine. It is now one locking "
+        "read, one update the driver sends for every line at once, and one per table "
+        "touched besides.",
     ]
     write_section("bench.fiches", lines)
     print("\n".join(lines))

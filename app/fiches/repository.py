@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, exists, func, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -163,16 +163,87 @@ async def set_notification_status(
     )
 
 
-async def queue_notification(session: AsyncSession, fiche_id: uuid.UUID) -> None:
-    """An `M` movement for the fiche (a 3436 on a PASS IAE with adjustments)."""
+async def queue_notifications(session: AsyncSession, fiche_ids: Sequence[uuid.UUID]) -> None:
+    """An `M` movement for each fiche (a 3436 on a PASS IAE with adjustments), unless
+    one is waiting already."""
+    if not fiche_ids:
+        return
     await session.execute(
         insert(PassNotification)
-        .values(id=uuid.uuid4(), fiche_id=fiche_id, status=NotificationStatus.new)
+        .values(
+            [
+                {"id": uuid.uuid4(), "fiche_id": fiche_id, "status": NotificationStatus.new}
+                for fiche_id in fiche_ids
+            ]
+        )
         .on_conflict_do_nothing(
             index_elements=[PassNotification.fiche_id],
             index_where=PassNotification.status == NotificationStatus.new,
         )
     )
+
+
+async def lock_sent_fiches(
+    session: AsyncSession, fiche_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """Locks those of the fiches still sent: their PASS IAE, by fiche."""
+    if not fiche_ids:
+        return {}
+    rows = await session.execute(
+        select(FicheSalarie.id, FicheSalarie.pass_iae_id)
+        .where(FicheSalarie.id.in_(fiche_ids), FicheSalarie.status == FicheStatus.sent)
+        .with_for_update()
+    )
+    return {fiche_id: pass_id for fiche_id, pass_id in rows.all()}  # noqa: C416 (mypy reads no pairs in a Row)
+
+
+async def apply_outcomes(session: AsyncSession, changes: Sequence[dict[str, Any]]) -> None:
+    """Each fiche's outcome of a return file (``id``, ``status``, ``asp_code``,
+    ``asp_label``, ``processed_at`` (None keeps it), ``processed_as_duplicate``), as one
+    statement the driver sends for every row at once."""
+    if not changes:
+        return
+    fiches = _table(FicheSalarie)
+    await session.execute(
+        update(fiches)
+        .where(fiches.c.id == _bind("id"))
+        .values(
+            status=_bind("status"),
+            asp_code=_bind("asp_code"),
+            asp_label=_bind("asp_label"),
+            processed_at=func.coalesce(_bind("processed_at"), fiches.c.processed_at),
+            processed_as_duplicate=_bind("processed_as_duplicate"),
+            updated_at=func.now(),
+            version=fiches.c.version + 1,
+        ),
+        [{f"b_{name}": value for name, value in change.items()} for change in changes],
+    )
+
+
+async def apply_notification_outcomes(
+    session: AsyncSession, changes: Sequence[dict[str, Any]]
+) -> None:
+    """Each `M` movement's outcome (``id``, ``status``, ``asp_code``, ``asp_label``)."""
+    if not changes:
+        return
+    notifications = _table(PassNotification)
+    await session.execute(
+        update(notifications)
+        .where(notifications.c.id == _bind("id"))
+        .values(
+            status=_bind("status"),
+            asp_code=_bind("asp_code"),
+            asp_label=_bind("asp_label"),
+            updated_at=func.now(),
+        ),
+        [{f"b_{name}": value for name, value in change.items()} for change in changes],
+    )
+
+
+def _table(model: Any) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 async def fiche_facts(session: AsyncSession, fiche_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
@@ -245,19 +316,25 @@ async def countries(session: AsyncSession, codes: Sequence[str]) -> Sequence[Asp
     return (await session.scalars(statement)).all()
 
 
-async def has_adjustments(session: AsyncSession, pass_iae_id: uuid.UUID) -> bool:
-    statement = select(
-        exists().where(PassAdjustment.pass_id == pass_iae_id, PassAdjustment.refused_at.is_(None))
+async def passes_with_adjustments(
+    session: AsyncSession, pass_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of the PASS IAE with a suspension or prolongation (not a refused request)."""
+    if not pass_ids:
+        return set()
+    statement = select(PassAdjustment.pass_id).where(
+        PassAdjustment.pass_id.in_(pass_ids), PassAdjustment.refused_at.is_(None)
     )
-    return bool(await session.scalar(statement))
+    return set((await session.scalars(statement)).all())
 
 
 # ----- batches -------------------------------------------------------------------------
 
 
-async def last_batch_time(session: AsyncSession, structure_id: uuid.UUID) -> dt.datetime | None:
+async def last_file_name(session: AsyncSession, structure_id: uuid.UUID) -> str | None:
+    """The structure's latest batch file name (the names sort as their times)."""
     return await session.scalar(
-        select(func.max(AspBatch.created_at)).where(AspBatch.structure_id == structure_id)
+        select(func.max(AspBatch.file_name)).where(AspBatch.structure_id == structure_id)
     )
 
 
@@ -303,8 +380,7 @@ async def answer_lines(
     """Each answered line's code and label (``number``, ``asp_code``, ``asp_label``)."""
     if not answers:
         return
-    lines = AspBatchLine.__table__
-    assert isinstance(lines, Table)
+    lines = _table(AspBatchLine)
     await session.execute(
         update(lines)
         .where(and_(lines.c.batch_id == batch_id, lines.c.number == _bind("number")))

@@ -591,6 +591,14 @@ def file_name(at: dt.datetime) -> str:
     return f"{FILE_PREFIX}{at.astimezone(dt.UTC):%Y%m%d%H%M%S}.json"
 
 
+def file_time(name: str | None) -> dt.datetime | None:
+    """The time a batch file's name says (None: no name)."""
+    if name is None:
+        return None
+    stamp = name.removeprefix(FILE_PREFIX).removesuffix(".json")
+    return dt.datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+
+
 def return_file_name(name: str) -> str:
     return name.removesuffix(".json") + RETURN_SUFFIX + ".json"
 

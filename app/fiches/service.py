@@ -5,7 +5,6 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +18,7 @@ from app.errors import (
     found,
 )
 from app.fiches import repository, rules
-from app.fiches.models import AspBatch, AspProfileRecord, FicheSalarie
+from app.fiches.models import AspBatch, AspBatchLine, AspProfileRecord, FicheSalarie
 from app.fiches.rules import Check, Commune, Country, FicheFacts, SentLine
 from app.fiches.schemas import (
     AspProfile,
@@ -317,10 +316,8 @@ async def _next_second(session: AsyncSession, structure_id: uuid.UUID) -> dt.dat
     """Now, or a second after the structure's last batch: two files of one second would
     have the same name."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    last = await repository.last_batch_time(session, structure_id)
-    if last is not None and last.replace(microsecond=0) >= now:
-        return last.replace(microsecond=0) + dt.timedelta(seconds=1)
-    return now
+    last = rules.file_time(await repository.last_file_name(session, structure_id))
+    return max(now, last + dt.timedelta(seconds=1)) if last is not None else now
 
 
 async def batch_file(
@@ -351,20 +348,21 @@ async def apply_return(
             f"{len(problems)} problem(s) in the return file: nothing was applied",
             errors=[FieldProblem(pointer=p.pointer, detail=p.detail) for p in problems],
         )
-    report = []
-    for answer in returned:
-        outcome = rules.outcome(batch.movement, answer)
-        line = lines[answer.number]
-        await _apply(session, batch.movement, line.fiche_id, line.notification_id, answer, outcome)
-        report.append(
-            ReturnedLine(
-                line=answer.number,
-                fiche_salarie_id=line.fiche_id,
-                asp_code=answer.code,
-                asp_label=outcome.label,
-                status=outcome.status,
-            )
+    outcomes = [rules.outcome(batch.movement, answer) for answer in returned]
+    if batch.movement is Movement.creation:
+        await _apply_to_fiches(session, lines, returned, outcomes)
+    else:
+        await _apply_to_notifications(session, lines, returned, outcomes)
+    report = [
+        ReturnedLine(
+            line=answer.number,
+            fiche_salarie_id=lines[answer.number].fiche_id,
+            asp_code=answer.code,
+            asp_label=outcome.label,
+            status=outcome.status,
         )
+        for answer, outcome in zip(returned, outcomes, strict=True)
+    ]
     await repository.answer_lines(
         session,
         batch_id,
@@ -377,31 +375,62 @@ async def apply_return(
     )
 
 
-async def _apply(
+async def _apply_to_fiches(
     session: AsyncSession,
-    movement: Movement,
-    fiche_id: uuid.UUID,
-    notification_id: uuid.UUID | None,
-    answer: rules.Returned,
-    outcome: rules.Outcome,
+    lines: dict[int, AspBatchLine],
+    returned: Sequence[rules.Returned],
+    outcomes: Sequence[rules.Outcome],
 ) -> None:
-    values: dict[str, Any] = {"asp_code": answer.code, "asp_label": outcome.label}
-    if movement is Movement.modification:
+    """Each answered fiche still sent takes its outcome, in a few statements whatever
+    the number of lines; a fiche changed since it was sent (archived, say) keeps its
+    state, the answer being recorded on its line only."""
+    answered = [lines[answer.number].fiche_id for answer in returned]
+    passes = await repository.lock_sent_fiches(session, answered)
+    now = dt.datetime.now(dt.UTC)
+    changes = [
+        {
+            "id": fiche_id,
+            "status": outcome.status,
+            "asp_code": answer.code,
+            "asp_label": outcome.label,
+            "processed_at": now if outcome.status is FicheStatus.processed else None,
+            "processed_as_duplicate": outcome.duplicate,
+        }
+        for fiche_id, answer, outcome in zip(answered, returned, outcomes, strict=True)
+        if fiche_id in passes
+    ]
+    await repository.apply_outcomes(session, changes)
+    duplicates = [
+        fiche_id
+        for fiche_id, outcome in zip(answered, outcomes, strict=True)
+        if fiche_id in passes and outcome.duplicate
+    ]
+    adjusted = await repository.passes_with_adjustments(session, [passes[i] for i in duplicates])
+    # the ASP knew these PASS IAE before their suspensions or prolongations
+    await repository.queue_notifications(
+        session, [fiche_id for fiche_id in duplicates if passes[fiche_id] in adjusted]
+    )
+
+
+async def _apply_to_notifications(
+    session: AsyncSession,
+    lines: dict[int, AspBatchLine],
+    returned: Sequence[rules.Returned],
+    outcomes: Sequence[rules.Outcome],
+) -> None:
+    changes = []
+    for answer, outcome in zip(returned, outcomes, strict=True):
+        notification_id = lines[answer.number].notification_id
         assert notification_id is not None
-        status = (
-            NotificationStatus.processed
-            if outcome.status is FicheStatus.processed
-            else NotificationStatus.rejected
+        processed = outcome.status is FicheStatus.processed
+        changes.append(
+            {
+                "id": notification_id,
+                "status": NotificationStatus.processed
+                if processed
+                else NotificationStatus.rejected,
+                "asp_code": answer.code,
+                "asp_label": outcome.label,
+            }
         )
-        await repository.set_notification_status(session, [notification_id], status, **values)
-        return
-    fiche = found(await repository.fiche(session, fiche_id, lock=True), NO_FICHE)
-    if fiche.status is not FicheStatus.sent:
-        return  # changed since it was sent (archived, say): the answer is only recorded
-    if outcome.status is FicheStatus.processed:
-        values |= {"processed_at": dt.datetime.now(dt.UTC)}
-        values |= {"processed_as_duplicate": outcome.duplicate}
-    await repository.set_status(session, [fiche_id], outcome.status, **values)
-    if outcome.duplicate and await repository.has_adjustments(session, fiche.pass_iae_id):
-        # the ASP knew the PASS IAE before its suspensions or prolongations
-        await repository.queue_notification(session, fiche_id)
+    await repository.apply_notification_outcomes(session, changes)

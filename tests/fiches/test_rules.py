@@ -246,6 +246,8 @@ def test_a_batch_takes_700_lines_and_2_mib_at_most() -> None:
 def test_file_names() -> None:
     at = dt.datetime(2026, 11, 27, 9, 55, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     assert rules.file_name(at) == "RIAE_FS_20261127085501.json"
+    assert rules.file_time("RIAE_FS_20261127085501.json") == at
+    assert rules.file_time(None) is None
     assert rules.return_file_name("RIAE_FS_20261127085501.json") == (
         "RIAE_FS_20261127085501_FichierRetour.json"
     )
