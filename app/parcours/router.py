@@ -52,9 +52,12 @@ LIST = "parcours"
     tags=["parcours"],
     status_code=status.HTTP_201_CREATED,
     summary="Open a parcours for a salarié",
-    description="Checks eligibility against the structure's kind: one level-1 criterion, or "
-    "2 level-2 criteria in an AI or ETTI, 3 elsewhere (a 422 rules-broken problem). A "
-    "salarié has one parcours under way at a time (409).",
+    description="The entry falls within the validity of the salarié's latest eligibility "
+    "diagnostic made by then (`POST /v1/salaries/{salarie_id}/diagnostics`), whose criteria "
+    "make them eligible in the structure's kind: one level-1 criterion, or 2 level-2 "
+    "criteria in an AI or ETTI, 3 elsewhere (else a 422 rules-broken problem: "
+    "`eligibility_diagnostic_missing`, `eligibility_diagnostic_expired`, "
+    "`eligibility_insufficient`). A salarié has one parcours under way at a time (409).",
     responses=WRITE_PROBLEMS,
 )
 async def open_parcours(

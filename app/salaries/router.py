@@ -202,8 +202,8 @@ async def add_pass_adjustment(
     description="Who made it (`prescripteur`: valid 6 months; `siae`: 92 days, settings), "
     "when, and the criteria found, each `certified` or not by a state source. Its criteria "
     "must make the salarié eligible in the structure's kind. A parcours opens only within "
-    "the validity of the latest diagnostic made by its entry date (a salarié with no "
-    "diagnostic is judged on their own `criteria`).",
+    "the validity of the latest diagnostic made by its entry date: without one, it is "
+    "refused (`eligibility_diagnostic_missing`).",
     responses=WRITE_PROBLEMS,
 )
 async def create_diagnostic(

@@ -217,13 +217,11 @@ async def hire_violations(
     rules: RuleParameters,
 ) -> list[Violation]:
     """Whether the salarié may be hired on ``hired_on`` in a structure of ``kind``: the
-    latest diagnostic made by then is valid that day and its criteria are enough. A
-    salarié with no diagnostic at all is judged on their own criteria, as before
-    diagnostics were recorded."""
+    latest diagnostic made by then is valid that day and its criteria are enough (a hire
+    without one is refused, L5132-3)."""
     diagnostic = await repository.diagnostic_for_hire(session, salarie.id, hired_on)
     if diagnostic is None:
-        criteria = [EligibilityCriterion(c) for c in salarie.criteria]
-        return eligibility_violations(kind, criteria, rules)
+        return hire_diagnostic_violations(hired_on, None, rules)
     made_by_then = diagnostic.made_on <= hired_on
     facts = Diagnostic(diagnostic.made_on, diagnostic.author) if made_by_then else None
     violations = hire_diagnostic_violations(hired_on, facts, rules)

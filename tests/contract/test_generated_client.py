@@ -157,6 +157,18 @@ def _hris_flow(hris: Connector, m: ModuleType) -> None:
             {"number": f"99999{uuid.uuid4().int % 10**7:07d}", "start_date": "2024-01-01"}
         ),
     )
+    hris.call(
+        api.salaries.create_diagnostic,
+        201,
+        person.id,
+        body=m.DiagnosticCreate.from_dict(
+            {
+                "made_on": "2024-01-05",
+                "author": "prescripteur",
+                "criteria": [{"criterion": "rsa", "certified": True}],
+            }
+        ),
+    )
     parcours = hris.call(
         api.parcours.open_parcours,
         201,

@@ -12,7 +12,13 @@ from app.migrate import upgrade_to_head
 from app.settings import Settings
 from tests.support.databases import fresh_database
 from tests.support.keys import KeyMaker, bearer
-from tests.support.records import CDDI, create_salarie, create_structure, salarie_in_parcours
+from tests.support.records import (
+    CDDI,
+    create_salarie,
+    create_structure,
+    record_diagnostic,
+    salarie_in_parcours,
+)
 
 
 async def sign(
@@ -29,10 +35,25 @@ async def test_eligibility_is_checked_on_entry(
     two_level_2 = await create_salarie(
         client, own, criteria=["jeune_moins_26_ans", "faible_qualification"]
     )
-    refused = await client.post(
+    without_diagnostic = await client.post(
         "/v1/parcours",
         headers=own,
         json={"salarie_id": two_level_2["id"], "entry_date": "2024-01-15"},
+    )
+    assert without_diagnostic.status_code == 422
+    [missing] = without_diagnostic.json()["violations"]
+    assert missing["code"] == "eligibility_diagnostic_missing"
+    refused = await client.post(
+        f"/v1/salaries/{two_level_2['id']}/diagnostics",
+        headers=own,
+        json={
+            "made_on": "2024-01-05",
+            "author": "prescripteur",
+            "criteria": [
+                {"criterion": "jeune_moins_26_ans", "certified": False},
+                {"criterion": "faible_qualification", "certified": False},
+            ],
+        },
     )
     assert refused.status_code == 422
     [violation] = refused.json()["violations"]
@@ -64,6 +85,7 @@ async def test_one_parcours_at_a_time_and_the_exit_is_recorded_once(
     assert twice.status_code == 409
     closed = await sign(client, own, parcours)
     assert closed.status_code == 409
+    await record_diagnostic(client, own, person, "2024-12-20")  # a new one, for the new hire
     reopened = await client.post(
         "/v1/parcours", headers=own, json={"salarie_id": person["id"], "entry_date": "2025-01-01"}
     )

@@ -17,7 +17,7 @@ from app.keys.models import Role
 from app.webhooks.events import EventType
 from tests.support.figures import record
 from tests.support.keys import KeyMaker, bearer
-from tests.support.records import create_structure, new_nir
+from tests.support.records import create_structure, new_nir, record_diagnostic
 
 FIRST, LAST, BORN = "Gwenola", "Kerbratzq", "1961-07-13"
 FRANCE_TRAVAIL_ID, COMMUNE, PASS_NUMBER = "9988776Q", "29151", "999777555333"
@@ -115,6 +115,7 @@ async def test_no_table_and_no_log_keeps_the_identity_after_delete(
             "end_date": "2026-03-31",
         },
     )
+    await record_diagnostic(client, own, person, "2024-01-05")
     parcours = await post(
         client, "/v1/parcours", own, {"salarie_id": person["id"], "entry_date": "2024-01-15"}
     )

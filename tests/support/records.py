@@ -1,5 +1,6 @@
 """Records made through the API, as a client would, for tests that need them."""
 
+import datetime as dt
 import itertools
 import uuid
 from typing import Any
@@ -102,8 +103,11 @@ async def salarie_in_parcours(
     entry: str = "2024-01-15",
     **salarie: Any,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A salarié with a PASS IAE and a parcours under way: (salarié, parcours)."""
+    """A salarié with a PASS IAE, a prescriber's diagnostic of their criteria made 10
+    days before the entry, and a parcours under way: (salarié, parcours)."""
     person = await create_salarie(client, headers, **salarie)
+    made_on = dt.date.fromisoformat(entry) - dt.timedelta(days=10)
+    await record_diagnostic(client, headers, person, made_on.isoformat())
     response = await client.put(
         f"/v1/salaries/{person['id']}/pass-iae",
         headers=headers,
@@ -119,6 +123,29 @@ async def salarie_in_parcours(
     assert response.status_code == 201, response.text
     parcours: dict[str, Any] = response.json()
     return person, parcours
+
+
+async def record_diagnostic(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    person: dict[str, Any],
+    made_on: str,
+    *,
+    author: str = "prescripteur",
+) -> dict[str, Any]:
+    """A diagnostic of the salarié's own criteria, made on ``made_on``."""
+    response = await client.post(
+        f"/v1/salaries/{person['id']}/diagnostics",
+        headers=headers,
+        json={
+            "made_on": made_on,
+            "author": author,
+            "criteria": [{"criterion": c, "certified": False} for c in person["criteria"]],
+        },
+    )
+    assert response.status_code == 201, response.text
+    diagnostic: dict[str, Any] = response.json()
+    return diagnostic
 
 
 def mission_body(structure_id: str, **overrides: Any) -> dict[str, Any]:
