@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, func, select, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -288,17 +288,12 @@ async def fiche_facts(session: AsyncSession, fiche_ids: Sequence[uuid.UUID]) -> 
     return (await session.execute(statement)).all()  # type: ignore[return-value]
 
 
-async def annexe_in_force(
-    session: AsyncSession, structure_id: uuid.UUID, days: Sequence[dt.date]
-) -> set[dt.date]:
-    """The days among ``days`` an annexe financière of the structure covers."""
-    if not days:
-        return set()
-    rows = await session.execute(
-        select(Annexe.start_date, Annexe.end_date).where(Annexe.structure_id == structure_id)
+async def annexe_in_force(session: AsyncSession, structure_id: uuid.UUID, day: dt.date) -> bool:
+    """Whether an annexe financière of the structure covers ``day``."""
+    covering = exists().where(
+        Annexe.structure_id == structure_id, Annexe.start_date <= day, Annexe.end_date >= day
     )
-    spans = rows.all()
-    return {day for day in days if any(start <= day <= end for start, end in spans)}
+    return bool(await session.scalar(select(covering)))
 
 
 async def communes(session: AsyncSession, codes: Sequence[str]) -> Sequence[AspCommune]:

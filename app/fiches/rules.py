@@ -34,7 +34,7 @@ FILE_PREFIX = "RIAE_FS_"
 RETURN_SUFFIX = "_FichierRetour"
 INTEGRATED, DUPLICATE, ID_MISMATCH = "0000", "3436", "3437"
 DUPLICATE_LABEL = "Statut forcé suite à doublon ASP"
-# a few blank bytes of headroom under the ASP's size limit for the envelope's closing
+# the envelope around the lines, in the ASP's key order (compact, as DRF renders it)
 _ENVELOPE_OPEN = b'{"msgInformatif":null,"telId":null,"lignesTelechargement":['
 _ENVELOPE_CLOSE = b"]}"
 

@@ -177,9 +177,9 @@ async def facts_of(
     countries_of = await _countries(
         session, {p.birth_country_code for p in profiles.values() if p and p.birth_country_code}
     )
-    today = dt.date.today()
     # the ASP takes the fiches of a structure whose annexe is valid now (3435)
-    annexe_now = today in await repository.annexe_in_force(session, fiches[0].structure_id, [today])
+    annexe_now = await repository.annexe_in_force(session, fiches[0].structure_id, dt.date.today())
+    salarie_of = {fiche.id: fiche.salarie_id for fiche in fiches}
     result = {}
     for row in rows:
         profile = profiles[row.fiche_id]
@@ -201,7 +201,7 @@ async def facts_of(
             france_travail_id=row.france_travail_id,
             hired_on=row.hired_on,
             profile=profile,
-            nir=open_nir(nir_key, _salarie_of(fiches, row.fiche_id), row.nir_sealed)
+            nir=open_nir(nir_key, salarie_of[row.fiche_id], row.nir_sealed)
             if row.nir_sealed
             else None,
             birth_communes=communes_of.get(birth, ()) if birth else (),
@@ -211,10 +211,6 @@ async def facts_of(
             else None,
         )
     return result
-
-
-def _salarie_of(fiches: Sequence[FicheSalarie], fiche_id: uuid.UUID) -> uuid.UUID:
-    return next(f.salarie_id for f in fiches if f.id == fiche_id)
 
 
 def _birth_commune(profile: AspProfile | None) -> str | None:
