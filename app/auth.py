@@ -21,7 +21,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy import BindParameter, Uuid, bindparam
 
 from app.db import get_database
-from app.errors import Forbidden, TooManyRequests, Unauthorized
+from app.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
 from app.idempotency import admission as idempotency
 from app.keys import repository
 from app.keys.models import ApiKey, Role, Scope
@@ -86,6 +86,13 @@ def caller_id(
     """The caller's structure, company or network id as a named SQL parameter, so that
     a statement compiled once (per role) serves every caller of that role."""
     return bindparam(f"caller_{kind}_id", getattr(caller, f"{kind}_id"), type_=Uuid())
+
+
+def refuse_other_structure(caller: Caller, structure_id: uuid.UUID, detail: str) -> None:
+    """A structure's personal data: admin keys reach every structure's, a structure key
+    its own only (another's is a 404 ``detail``, as if it did not exist)."""
+    if caller.role is Role.structure and caller.structure_id != structure_id:
+        raise NotFound(detail)
 
 
 class KeyCache:

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import Path, Query, Request, Response, status
 
-from app.auth import AnyCaller, Caller, PersonalReader, PersonalWriter
+from app.auth import AnyCaller, Caller, PersonalReader, PersonalWriter, refuse_other_structure
 from app.db import SessionDep
 from app.errors import NotFound, found, problem_responses
 from app.fiches import reference, repository, service
@@ -26,7 +26,6 @@ from app.fiches.schemas import (
     ReturnReport,
 )
 from app.idempotency.admission import about_salarie
-from app.keys.models import Role
 from app.pagination import Page, PageDep, build_page
 from app.reference.schemas import CommuneCode, QueryFlag
 from app.routing import api_router
@@ -340,8 +339,7 @@ async def list_codes(table: Annotated[reference.AspTable, Path()], caller: AnyCa
 
 async def _own_structure(session: SessionDep, caller: Caller, structure_id: uuid.UUID) -> Structure:
     """The structure, for admin and the structure's own keys (another's is a 404)."""
-    if caller.role is Role.structure and caller.structure_id != structure_id:
-        raise NotFound(service.NO_STRUCTURE)
+    refuse_other_structure(caller, structure_id, service.NO_STRUCTURE)
     return found(await session.get(Structure, structure_id), service.NO_STRUCTURE)
 
 
@@ -349,8 +347,7 @@ async def _own_fiche(
     session: SessionDep, caller: Caller, fiche_id: uuid.UUID, *, lock: bool = False
 ) -> FicheSalarie:
     fiche = found(await repository.fiche(session, fiche_id, lock=lock), service.NO_FICHE)
-    if caller.role is Role.structure and caller.structure_id != fiche.structure_id:
-        raise NotFound(service.NO_FICHE)
+    refuse_other_structure(caller, fiche.structure_id, service.NO_FICHE)
     return fiche
 
 

@@ -4,10 +4,9 @@ from typing import Annotated
 
 from fastapi import Query, Response
 
-from app.auth import Caller, PersonalReader, PersonalWriter
+from app.auth import PersonalReader, PersonalWriter, refuse_other_structure
 from app.db import SessionDep
-from app.errors import NotFound, ValidationFailed, field_problem, problem_responses
-from app.keys.models import Role
+from app.errors import ValidationFailed, field_problem, problem_responses
 from app.months import service
 from app.months.schemas import MonthIncompleteProblem, MonthRead, MonthsRead
 from app.reference.schemas import MONTH_PATTERN, MonthInPath
@@ -35,7 +34,7 @@ async def list_months(
     period_from: Annotated[str, Query(alias="from", pattern=MONTH_PATTERN, examples=["2025-01"])],
     period_to: Annotated[str, Query(alias="to", pattern=MONTH_PATTERN, examples=["2025-12"])],
 ) -> MonthsRead:
-    _own(caller, structure_id)
+    refuse_other_structure(caller, structure_id, service.NO_STRUCTURE)
     first, last = _first_day(period_from), _first_day(period_to)
     spanned = (last.year - first.year) * 12 + last.month - first.month + 1
     if not 1 <= spanned <= MAX_MONTHS:
@@ -56,7 +55,7 @@ async def list_months(
 async def close_month(
     structure_id: uuid.UUID, month: MonthInPath, session: SessionDep, caller: PersonalWriter
 ) -> MonthRead:
-    _own(caller, structure_id)
+    refuse_other_structure(caller, structure_id, service.NO_STRUCTURE)
     return await service.close(session, structure_id, _first_day(month))
 
 
@@ -70,7 +69,7 @@ async def close_month(
 async def reopen_month(
     structure_id: uuid.UUID, month: MonthInPath, session: SessionDep, caller: PersonalWriter
 ) -> MonthRead:
-    _own(caller, structure_id)
+    refuse_other_structure(caller, structure_id, service.NO_STRUCTURE)
     return await service.reopen(session, structure_id, _first_day(month))
 
 
@@ -92,19 +91,13 @@ async def reopen_month(
 async def export_month(
     structure_id: uuid.UUID, month: MonthInPath, session: SessionDep, caller: PersonalReader
 ) -> Response:
-    _own(caller, structure_id)
+    refuse_other_structure(caller, structure_id, service.NO_STRUCTURE)
     body = await service.export_csv(session, structure_id, _first_day(month))
     return Response(
         body,
         media_type=f"{CSV}; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="jalon-{month}.csv"'},
     )
-
-
-def _own(caller: Caller, structure_id: uuid.UUID) -> None:
-    """A structure key reaches its own structure's months only (another's is a 404)."""
-    if caller.role is Role.structure and caller.structure_id != structure_id:
-        raise NotFound(service.NO_STRUCTURE)
 
 
 def _first_day(month: str) -> dt.date:
