@@ -178,7 +178,7 @@ async def create_batch(
     caller: PersonalWriter,
     request: Request,
 ) -> BatchCreated:
-    await _own_structure(session, caller, structure_id)
+    refuse_other_structure(caller, structure_id, service.NO_STRUCTURE)
     structure = found(await structures.lock(session, structure_id), service.NO_STRUCTURE)
     return await service.build_batch(session, structure, body.movement, _nir_key(request))
 

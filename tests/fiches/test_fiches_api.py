@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import demo
-from app.keys.models import ApiKey, Role, Scope
-from app.webhooks.models import Event, Subscription
-from tests.support.fiches import PROFILE, hired, ready_fiche, returned
+from app.keys.models import Role, Scope
+from app.webhooks.models import Event
+from tests.support.fiches import PROFILE, answer, hired, ready_fiche, returned, sent_batch
 from tests.support.keys import KeyMaker, bearer
-from tests.support.records import create_structure, new_nir
+from tests.support.records import create_structure, new_nir, subscribed
 
 
 async def test_a_fiche_is_checked_sent_in_a_batch_and_integrated_by_the_return(
@@ -143,27 +143,13 @@ async def test_a_rejected_fiche_raises_an_alert_and_a_webhook_then_is_sent_again
     structure: dict[str, Any],
     session: AsyncSession,
 ) -> None:
-    key_id = await session.scalar(select(ApiKey.id).limit(1))
-    assert key_id is not None
-    session.add(
-        Subscription(
-            key_id=key_id,
-            url="https://hooks.example/x",
-            event_types=["fiche_salarie.rejected"],
-            secret="whsec_test",
-        )
-    )
-    await session.flush()
+    await subscribed(session, "fiche_salarie.rejected")
     salarie, nir = await hired(client, own, admin_headers, structure)
     fiche = await ready_fiche(client, own, structure, salarie, nir=nir)
-    batches = f"/v1/structures/{structure['id']}/asp/batches"
-    batch = (await client.post(batches, headers=own, json={})).json()
-    document = orjson.loads((await client.get(f"{batches}/{batch['id']}", headers=own)).content)
+    batch, document = await sent_batch(client, own, structure["id"])
     label = "La commune de résidence n'est pas référencée"
-    applied = await client.post(
-        f"{batches}/{batch['id']}/return",
-        headers=own | {"content-type": "application/json"},
-        content=orjson.dumps(returned(document, codeTraitement="3417", libelleTraitement=label)),
+    applied = await answer(
+        client, own, batch, document, codeTraitement="3417", libelleTraitement=label
     )
     assert applied.status_code == 200, applied.text
     rejected = (await client.get(f"/v1/fiches-salarie/{fiche['id']}", headers=own)).json()
@@ -197,13 +183,8 @@ async def test_a_duplicate_is_integrated_and_a_pass_change_queues_a_modification
     salarie, nir = await hired(client, own, admin_headers, structure)
     fiche = await ready_fiche(client, own, structure, salarie, nir=nir)
     batches = f"/v1/structures/{structure['id']}/asp/batches"
-    batch = (await client.post(batches, headers=own, json={"movement": "C"})).json()
-    document = orjson.loads((await client.get(f"{batches}/{batch['id']}", headers=own)).content)
-    await client.post(
-        f"{batches}/{batch['id']}/return",
-        headers=own | {"content-type": "application/json"},
-        content=orjson.dumps(returned(document, codeTraitement="3436", libelleTraitement="x")),
-    )
+    batch, document = await sent_batch(client, own, structure["id"])
+    await answer(client, own, batch, document, codeTraitement="3436", libelleTraitement="x")
     duplicate = (await client.get(f"/v1/fiches-salarie/{fiche['id']}", headers=own)).json()
     assert (duplicate["status"], duplicate["processed_as_duplicate"]) == ("processed", True)
     assert duplicate["asp_label"] == "Statut forcé suite à doublon ASP"
@@ -336,11 +317,7 @@ async def test_the_demo_fiches_pass_every_check_and_round_trip_through_a_return_
         document = orjson.loads(
             (await client.get(f"{batches}/{built.json()['id']}", headers=admin_headers)).content
         )
-        applied = await client.post(
-            f"{batches}/{built.json()['id']}/return",
-            headers=admin_headers | {"content-type": "application/json"},
-            content=orjson.dumps(returned(document, codeTraitement="0000")),
-        )
+        applied = await answer(client, admin_headers, built.json(), document, codeTraitement="0000")
         assert applied.status_code == 200, applied.text
         assert {line["status"] for line in applied.json()["lines"]} == {"processed"}
         integrated += len(applied.json()["lines"])

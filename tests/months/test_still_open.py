@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.alerts import repository as alerts
 from app.auth import Caller
-from app.keys.models import ApiKey, Role
+from app.keys.models import Role
 from app.settings import Settings
-from app.webhooks.models import Event, Subscription
+from app.webhooks.models import Event
 from tests.months.test_router import contract_in
-from tests.support.records import create_structure
+from tests.support.records import create_structure, subscribed
 from tests.webhooks.test_delivery import dispatcher_for
 
 
@@ -75,17 +75,7 @@ async def test_the_webhook_comes_once_per_structure_and_month(
     connection: AsyncConnection,
     settings: Settings,
 ) -> None:
-    key_id = await session.scalar(select(ApiKey.id).limit(1))
-    assert key_id is not None
-    session.add(
-        Subscription(
-            key_id=key_id,
-            url="https://hooks.example/x",
-            event_types=["month.still_open"],
-            secret="whsec_test",
-        )
-    )
-    await session.flush()
+    await subscribed(session, "month.still_open")
     await contract_in(client, own)
     dispatcher = dispatcher_for(connection, settings)
     await dispatcher.scan_once(dt.date(2025, 4, 15))

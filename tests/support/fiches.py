@@ -82,19 +82,40 @@ def returned(document: dict[str, Any], *, twice: bool = False, **fields: Any) ->
     return document | {"lignesTelechargement": lines * 2 if twice else lines}
 
 
+async def sent_batch(
+    client: httpx.AsyncClient, headers: dict[str, str], structure_id: str, movement: str = "C"
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The structure's next batch, built and downloaded: (batch, its file as JSON)."""
+    batches = f"/v1/structures/{structure_id}/asp/batches"
+    built = await client.post(batches, headers=headers, json={"movement": movement})
+    assert built.status_code == 201, built.text
+    batch: dict[str, Any] = built.json()
+    document = orjson.loads((await client.get(f"{batches}/{batch['id']}", headers=headers)).content)
+    return batch, document
+
+
+async def answer(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    batch: dict[str, Any],
+    document: dict[str, Any],
+    **fields: Any,
+) -> httpx.Response:
+    """The ASP's return file of ``batch``: its lines echoed with ``fields``."""
+    return await client.post(
+        f"/v1/structures/{batch['structure_id']}/asp/batches/{batch['id']}/return",
+        headers=headers | {"content-type": "application/json"},
+        content=orjson.dumps(returned(document, **fields)),
+    )
+
+
 async def rejected_fiche(
     client: httpx.AsyncClient, own: dict[str, str], admin: dict[str, str], structure: dict[str, Any]
 ) -> dict[str, Any]:
     """A fiche sent in a batch and rejected by the ASP's return (3417)."""
     salarie, nir = await hired(client, own, admin, structure)
     fiche = await ready_fiche(client, own, structure, salarie, nir=nir)
-    batches = f"/v1/structures/{structure['id']}/asp/batches"
-    batch = (await client.post(batches, headers=own, json={})).json()
-    document = orjson.loads((await client.get(f"{batches}/{batch['id']}", headers=own)).content)
-    answer = await client.post(
-        f"{batches}/{batch['id']}/return",
-        headers=own | {"content-type": "application/json"},
-        content=orjson.dumps(returned(document, codeTraitement="3417", libelleTraitement="x")),
-    )
-    assert answer.status_code == 200, answer.text
+    batch, document = await sent_batch(client, own, structure["id"])
+    answered = await answer(client, own, batch, document, codeTraitement="3417")
+    assert answered.status_code == 200, answered.text
     return fiche

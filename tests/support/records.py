@@ -6,7 +6,12 @@ import uuid
 from typing import Any
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum import luhn
+
+from app.keys.models import ApiKey
+from app.webhooks.models import Subscription
 
 _serial = itertools.count(1)
 
@@ -146,6 +151,22 @@ async def record_diagnostic(
     assert response.status_code == 201, response.text
     diagnostic: dict[str, Any] = response.json()
     return diagnostic
+
+
+async def subscribed(session: AsyncSession, event_type: str) -> None:
+    """A subscription to ``event_type`` in the test's transaction, so that its events
+    are kept in the outbox (an event no subscription asks for is dropped)."""
+    key_id = await session.scalar(select(ApiKey.id).limit(1))
+    assert key_id is not None
+    session.add(
+        Subscription(
+            key_id=key_id,
+            url="https://hooks.example/x",
+            event_types=[event_type],
+            secret="whsec_test",
+        )
+    )
+    await session.flush()
 
 
 def mission_body(structure_id: str, **overrides: Any) -> dict[str, Any]:
