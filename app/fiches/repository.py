@@ -53,8 +53,9 @@ async def save_profile(
 
 
 async def forget(session: AsyncSession, salarie_ids: Sequence[uuid.UUID]) -> None:
-    """Pseudonymisation: the profiles go, and the batch lines sent of these salariés
-    lose what they said (a batch holding one can no longer be downloaded)."""
+    """Pseudonymisation: the profiles go, the batch lines sent of these salariés lose
+    what they said (a batch holding one can no longer be downloaded), and their fiches
+    and notifications the ASP's labels (free text from outside, which may quote them)."""
     await session.execute(
         delete(AspProfileRecord)
         .where(AspProfileRecord.salarie_id.in_(salarie_ids))
@@ -64,6 +65,19 @@ async def forget(session: AsyncSession, salarie_ids: Sequence[uuid.UUID]) -> Non
         update(AspBatchLine)
         .where(AspBatchLine.salarie_id.in_(salarie_ids))
         .values(body=None, pass_number=None, asp_label=None)
+        .execution_options(synchronize_session=False)
+    )
+    fiches = select(FicheSalarie.id).where(FicheSalarie.salarie_id.in_(salarie_ids))
+    await session.execute(
+        update(FicheSalarie)
+        .where(FicheSalarie.id.in_(fiches))
+        .values(asp_label=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(PassNotification)
+        .where(PassNotification.fiche_id.in_(fiches))
+        .values(asp_label=None)
         .execution_options(synchronize_session=False)
     )
 

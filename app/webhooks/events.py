@@ -128,8 +128,9 @@ class FicheSalarieRejectedData(BaseModel):
     fiche_salarie_id: uuid.UUID
     salarie_id: uuid.UUID
     structure_id: uuid.UUID
-    asp_code: str = Field(examples=["3417"])
-    asp_label: str | None
+    asp_code: str = Field(
+        examples=["3417"], description="The ASP's code; its label is on the fiche (free text)"
+    )
 
 
 class MonthStillOpenData(BaseModel):

@@ -162,9 +162,8 @@ async def test_a_rejected_fiche_raises_an_alert_and_a_webhook_then_is_sent_again
     events = (
         await session.scalars(select(Event.data).where(Event.type == "fiche_salarie.rejected"))
     ).all()
-    assert [(e["fiche_salarie_id"], e["asp_code"], e["asp_label"]) for e in events] == [
-        (fiche["id"], "3417", label)
-    ]
+    assert [(e["fiche_salarie_id"], e["asp_code"]) for e in events] == [(fiche["id"], "3417")]
+    assert "asp_label" not in events[0]  # free text from outside: on the fiche only
 
     again = await client.post(
         f"/v1/fiches-salarie/{fiche['id']}/status", headers=own, json={"status": "ready"}
@@ -225,8 +224,11 @@ async def test_pseudonymisation_erases_the_profile_and_the_lines_sent(
     salarie, nir = await hired(client, own, admin_headers, structure)
     fiche = await ready_fiche(client, own, structure, salarie, nir=nir)
     batches = f"/v1/structures/{structure['id']}/asp/batches"
-    batch = (await client.post(batches, headers=own, json={})).json()
-    assert (await client.get(f"{batches}/{batch['id']}", headers=own)).status_code == 200
+    batch, document = await sent_batch(client, own, structure["id"])
+    quoting = f"Le NIR {nir} ne correspond pas à LE GOFF-KERVELLA"  # the ASP's free text
+    await answer(client, own, batch, document, codeTraitement="3301", libelleTraitement=quoting)
+    rejected = (await client.get(f"/v1/fiches-salarie/{fiche['id']}", headers=own)).json()
+    assert rejected["asp_label"] == quoting
     parcours = (
         await client.get("/v1/parcours", headers=own, params={"salarie_id": salarie["id"]})
     ).json()
@@ -244,7 +246,12 @@ async def test_pseudonymisation_erases_the_profile_and_the_lines_sent(
     assert download.status_code == 410
     assert nir not in download.text
     assert "GOFF" not in download.text
-    assert (await client.get(f"/v1/fiches-salarie/{fiche['id']}", headers=own)).status_code == 200
+    kept = await client.get(f"/v1/fiches-salarie/{fiche['id']}", headers=own)
+    assert (kept.status_code, kept.json()["asp_code"], kept.json()["asp_label"]) == (
+        200,
+        "3301",
+        None,
+    )
 
 
 async def test_another_structure_reaches_none_of_it(
