@@ -116,6 +116,8 @@ class Plan:
     endpoint: Callable[..., Awaitable[Any]]
     params: type[BaseModel]
     locations: dict[str, tuple[str, str]]  # alias -> (path or query, alias)
+    path_aliases: tuple[str, ...]
+    query_aliases: tuple[str, ...]
     endpoint_params: tuple[str, ...]
     steps: tuple[Step, ...]
     request_param: str | None
@@ -153,6 +155,8 @@ class Plan:
             endpoint=call,
             params=create_model(f"Params_{route.name}", **fields),
             locations=locations,
+            path_aliases=tuple(a for a, (where, _) in locations.items() if where == "path"),
+            query_aliases=tuple(a for a, (where, _) in locations.items() if where == "query"),
             endpoint_params=_names(endpoint),
             steps=tuple(steps),
             request_param=endpoint.request_param,
@@ -205,12 +209,12 @@ class Plan:
         return await step.call(**step_arguments)
 
     def _validated(self, request: Request) -> tuple[BaseModel | None, list[Any]]:
-        raw: dict[str, Any] = {}
-        query = request.query_params
-        for alias, (location, _) in self.locations.items():
-            source = request.path_params if location == "path" else query
-            if alias in source:
-                raw[alias] = source[alias]
+        path = request.path_params
+        raw: dict[str, Any] = {alias: path[alias] for alias in self.path_aliases if alias in path}
+        if self.query_aliases and request.scope.get("query_string"):
+            # parsed only when there is a query string a parameter may read
+            query = request.query_params
+            raw.update((alias, query[alias]) for alias in self.query_aliases if alias in query)
         try:
             return self.params.model_validate(raw), []
         except ValidationError as error:
